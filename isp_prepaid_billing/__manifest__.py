@@ -1,0 +1,32 @@
+# License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
+{
+    "name": "ISP Prepaid Billing",
+    "summary": "Prepaid, recurring and postpaid billing, balances, blocking and "
+    "deactivation of Internet service subscribers",
+    "version": "18.0.1.0.0",
+    "category": "Accounting/Accounting",
+    "license": "AGPL-3",
+    "author": "ISP Billing developers",
+    "website": "https://github.com/isp-billing/isp_prepaid_billing",
+    "depends": ["account_payment", "contract"],
+    "data": [
+        # security first: groups, then ACLs, then rules
+        "security/isp_prepaid_billing_groups.xml",
+        "security/ir.model.access.csv",
+        "security/isp_prepaid_billing_security.xml",
+        # data
+        "data/ir_cron_data.xml",
+        # backend views, then menus (menus reference actions)
+        "views/res_config_settings_views.xml",
+        "views/res_partner_views.xml",
+        "views/contract_contract_views.xml",
+        "views/account_move_views.xml",
+        "views/isp_charge_views.xml",
+        "views/isp_billing_run_views.xml",
+        "wizards/isp_customer_update_views.xml",
+        "views/isp_prepaid_billing_menus.xml",
+    ],
+    "demo": ["demo/isp_prepaid_billing_demo.xml"],
+    "installable": True,
+    "application": True,
+}

@@ -1,0 +1,187 @@
+# License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..tools import billing_periods
+from .isp_billing_settings_mixin import PERIOD_UNITS
+
+
+class ContractContract(models.Model):
+    _inherit = "contract.contract"
+
+    isp_managed = fields.Boolean(
+        string="ISP Subscription",
+        compute="_compute_isp_managed",
+        store=True,
+        readonly=False,
+        precompute=True,
+        index=True,
+        help="Charged and invoiced by the ISP billing engine; OCA contract's own "
+        "invoicing never touches it.",
+    )
+    isp_billing_type = fields.Selection(related="commercial_partner_id.isp_billing_type")
+    isp_period_unit = fields.Selection(
+        PERIOD_UNITS,
+        string="Billing Period Unit",
+        compute="_compute_isp_period",
+        store=True,
+        readonly=False,
+        precompute=True,
+    )
+    isp_period_length = fields.Integer(
+        string="Billing Period",
+        compute="_compute_isp_period",
+        store=True,
+        readonly=False,
+        precompute=True,
+    )
+    isp_charged_until = fields.Date(
+        string="Charged Until",
+        readonly=True,
+        copy=False,
+        help="Last day of the last period charged or invoiced.",
+    )
+    isp_next_charge_date = fields.Date(
+        string="Next Charge Date",
+        compute="_compute_isp_next_charge_date",
+        store=True,
+        index=True,
+    )
+    isp_charge_ids = fields.One2many("isp.charge", "contract_id", string="Charges")
+    isp_period_price = fields.Monetary(
+        string="Price per Period",
+        compute="_compute_isp_period_price",
+        currency_field="currency_id",
+    )
+
+    _sql_constraints = [
+        (
+            "isp_period_length_positive",
+            "CHECK(isp_period_length IS NULL OR isp_period_length > 0)",
+            "A billing period must last at least one day or month.",
+        ),
+    ]
+
+    # === COMPUTE METHODS === #
+
+    @api.depends("partner_id", "contract_type")
+    def _compute_isp_managed(self):
+        for contract in self:
+            contract.isp_managed = (
+                contract.contract_type == "sale"
+                and contract.partner_id.commercial_partner_id.isp_billing_enabled
+            )
+
+    @api.depends("partner_id", "isp_managed")
+    def _compute_isp_period(self):
+        for contract in self:
+            partner = contract.partner_id.commercial_partner_id
+            if partner.isp_billing_type == "prepaid":
+                contract.isp_period_unit = partner.isp_prepaid_period_unit or "month"
+                contract.isp_period_length = partner.isp_prepaid_period_length or 1
+            elif partner.isp_billing_type == "recurring":
+                contract.isp_period_unit = "month"
+                contract.isp_period_length = partner.isp_recurring_months or 1
+            else:
+                contract.isp_period_unit = "month"
+                contract.isp_period_length = 1
+
+    @api.depends(
+        "isp_managed",
+        "active",
+        "date_start",
+        "date_end",
+        "isp_charged_until",
+        "isp_period_unit",
+        "isp_period_length",
+        "commercial_partner_id.isp_billing_type",
+        "commercial_partner_id.isp_billing_day",
+    )
+    def _compute_isp_next_charge_date(self):
+        for contract in self:
+            contract.isp_next_charge_date = contract._isp_next_charge_date()
+
+    @api.depends("contract_line_ids.price_subtotal", "contract_line_ids.display_type")
+    def _compute_isp_period_price(self):
+        for contract in self:
+            lines = contract._isp_billable_lines()
+            contract.isp_period_price = sum(lines.mapped("price_subtotal"))
+
+    # === CONSTRAINTS === #
+
+    @api.constrains("isp_period_unit", "isp_period_length", "isp_managed")
+    def _check_isp_period(self):
+        for contract in self.filtered("isp_managed"):
+            if contract.isp_period_length < 1:
+                raise ValidationError(
+                    _(
+                        "Subscription %(name)s: a billing period must last at least "
+                        "one day or month.",
+                        name=contract.display_name,
+                    )
+                )
+            if (
+                contract.isp_period_unit == "day"
+                and contract.isp_billing_type != "prepaid"
+            ):
+                raise ValidationError(
+                    _(
+                        "Subscription %(name)s: periods in days are only for prepaid "
+                        "customers; recurring and postpaid billing follow the billing day.",
+                        name=contract.display_name,
+                    )
+                )
+            if contract.isp_period_unit == "month" and contract.isp_period_length > 12:
+                raise ValidationError(
+                    _(
+                        "Subscription %(name)s: a billing period covers 1 to 12 months.",
+                        name=contract.display_name,
+                    )
+                )
+
+    # === CONTRACT HOOKS === #
+
+    @api.model
+    def _get_contracts_to_invoice_domain(self, date_ref=None):
+        # ISP subscriptions are owned by the ISP billing engine.
+        return super()._get_contracts_to_invoice_domain(date_ref) + [
+            ("isp_managed", "=", False)
+        ]
+
+    def _recurring_create_invoice(self, date_ref=False):
+        return super(
+            ContractContract, self.filtered(lambda c: not c.isp_managed)
+        )._recurring_create_invoice(date_ref)
+
+    # === BUSINESS METHODS === #
+
+    def _isp_billable_lines(self):
+        self.ensure_one()
+        return self.contract_line_ids.filtered(
+            lambda line: not line.display_type and not line.is_canceled
+        )
+
+    def _isp_next_start(self):
+        """First day not yet charged."""
+        self.ensure_one()
+        if self.isp_charged_until:
+            return self.isp_charged_until + billing_periods.ONE_DAY
+        return self.date_start
+
+    def _isp_next_charge_date(self):
+        self.ensure_one()
+        if not (self.isp_managed and self.active and self.date_start):
+            return False
+        next_start = self._isp_next_start()
+        if self.date_end and next_start > self.date_end:
+            return False
+        if self.isp_billing_type == "postpaid":
+            partner = self.commercial_partner_id
+            __, cycle_end = billing_periods.cycle_containing(
+                next_start,
+                self.date_start,
+                partner.isp_billing_day,
+                self.isp_period_length or 1,
+            )
+            return cycle_end + billing_periods.ONE_DAY
+        return next_start

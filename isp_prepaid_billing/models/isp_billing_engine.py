@@ -1,0 +1,580 @@
+# License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
+"""The one billing engine behind the buttons, the crons and the billing runs.
+
+Every entry point takes the date it runs for. ``_plan`` only reads: it says, per
+customer, which periods would be charged or invoiced and for how much, or why
+not. ``_execute`` turns plans into posted, reconciled accounting entries.
+``_plan_status``/``_apply_status`` do the same for blocking and deactivation.
+"""
+
+import logging
+from collections import defaultdict
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from dateutil.relativedelta import relativedelta
+from psycopg2 import errors as pg_errors
+
+from odoo import Command, _, api, models
+from odoo.tools import SQL, format_date
+
+from ..tools import billing_periods
+
+_logger = logging.getLogger(__name__)
+
+# At most this many periods are caught up in one go for a prepaid customer.
+MAX_CATCH_UP_PERIODS = 12
+# Accounting documents made by the engine have no followers yet: skip the chatter
+# noise that dominates the cost of mass invoicing (see perf notes).
+QUIET_CONTEXT = {
+    "tracking_disable": True,
+    "mail_create_nolog": True,
+    "mail_create_nosubscribe": True,
+    "mail_notrack": True,
+}
+
+
+@dataclass
+class PeriodCharge:
+    """One period of one subscription, priced line by line."""
+
+    contract: object
+    start: object
+    end: object
+    factor: Fraction
+    lines: list = field(default_factory=list)  # [(contract.line, amount)]
+
+    @property
+    def amount(self):
+        return sum(amount for __, amount in self.lines)
+
+
+@dataclass
+class ChargePlan:
+    partner: object
+    date: object
+    action: str = "nothing"  # charge | insufficient | nothing | already
+    periods: list = field(default_factory=list)
+    total: float = 0.0  # taxes included: what the balance pays
+    balance: float = 0.0
+    message: str = ""
+    error: str = ""
+    move: object = None
+
+
+@dataclass
+class StatusDecision:
+    partner: object
+    action: str  # block | deactivate | credit_block | credit_unblock
+    reason: str
+
+
+class IspBillingEngine(models.AbstractModel):
+    _name = "isp.billing.engine"
+    _description = "ISP billing engine"
+
+    # === PLANNING (read only) === #
+
+    @api.model
+    def _plan(self, partners, date):
+        partners = partners.commercial_partner_id
+        partners.mapped("isp_balance")  # one grouped query for the whole batch
+        tax_cache = {}
+        return [self._plan_partner(partner, date, tax_cache) for partner in partners]
+
+    @api.model
+    def _plan_partner(self, partner, date, tax_cache):
+        plan = ChargePlan(partner=partner, date=date, balance=partner.isp_balance)
+        if not partner.isp_billing_enabled or partner.isp_status == "inactive":
+            return plan
+        contracts = partner.isp_contract_ids.filtered(
+            lambda c: c.active and c.isp_next_charge_date and c.isp_next_charge_date <= date
+        )
+        for contract in contracts:
+            plan.periods += self._contract_periods(contract, partner, date)
+        plan.periods = [period for period in plan.periods if period.lines]
+        if not plan.periods:
+            return plan
+        currency = partner.isp_currency_id
+        plan.total = currency.round(
+            sum(
+                self._amount_with_taxes(line, amount, partner, tax_cache)
+                for period in plan.periods
+                for line, amount in period.lines
+            )
+        )
+        if partner.isp_billing_type == "prepaid" and not partner._isp_has_funds_for(
+            plan.total, plan.balance
+        ):
+            plan.action = "insufficient"
+            plan.message = _(
+                "%(partner)s: balance %(balance)s is not enough to charge %(amount)s "
+                "(minimum balance %(minimum)s).",
+                partner=partner.display_name,
+                balance=currency.format(plan.balance),
+                amount=currency.format(plan.total),
+                minimum=currency.format(partner._isp_floor() or 0.0),
+            )
+            return plan
+        plan.action = "charge"
+        return plan
+
+    @api.model
+    def _contract_periods(self, contract, partner, date):
+        billing_type = partner.isp_billing_type
+        if billing_type == "prepaid":
+            bounds = self._prepaid_bounds(contract, partner, date)
+        else:
+            bounds = self._cycle_bounds(contract, partner, date, billing_type)
+        return [
+            self._price_period(contract, partner, start, end, factor)
+            for start, end, factor in bounds
+        ]
+
+    @api.model
+    def _prepaid_bounds(self, contract, partner, date):
+        """Prepaid periods run from the day charged; a lapsed customer restarts today."""
+        start = contract._isp_next_start()
+        if partner.isp_status != "active" and start < date:
+            start = date
+        unit, length = contract.isp_period_unit, contract.isp_period_length
+        bounds = []
+        while start <= date and len(bounds) < MAX_CATCH_UP_PERIODS:
+            if contract.date_end and start > contract.date_end:
+                break
+            full_end = billing_periods.add_period(start, unit, length)
+            end = min(full_end, contract.date_end) if contract.date_end else full_end
+            factor = Fraction(
+                billing_periods.days_between(start, end),
+                billing_periods.days_between(start, full_end),
+            )
+            bounds.append((start, end, factor))
+            start = end + billing_periods.ONE_DAY
+        return bounds
+
+    @api.model
+    def _cycle_bounds(self, contract, partner, date, billing_type):
+        """Recurring: up to the end of the cycle containing ``date`` (in advance).
+        Postpaid: up to the day before that cycle (the period just used)."""
+        next_start = contract._isp_next_start()
+        billing_day = partner.isp_billing_day
+        months = contract.isp_period_length or 1
+        cycle_start, cycle_end = billing_periods.cycle_containing(
+            date, contract.date_start, billing_day, months
+        )
+        if billing_type == "recurring":
+            end = cycle_end
+        else:
+            end = cycle_start - billing_periods.ONE_DAY
+        if contract.date_end:
+            end = min(end, contract.date_end)
+        if next_start > date or end < next_start:
+            return []
+        factor = billing_periods.months_covered(next_start, end, billing_day) / months
+        return [(next_start, end, factor)]
+
+    @api.model
+    def _price_period(self, contract, partner, start, end, factor):
+        currency = partner.isp_currency_id
+        period = PeriodCharge(contract=contract, start=start, end=end, factor=factor)
+        for line in contract._isp_billable_lines():
+            unit_price = line.price_unit * line.quantity * (1 - (line.discount or 0.0) / 100)
+            amount = currency.round(float(Fraction(unit_price) * factor))
+            period.lines.append((line, amount))
+        return period
+
+    @api.model
+    def _amount_with_taxes(self, line, amount, partner, tax_cache):
+        product = line.product_id
+        key = (product.id, partner.property_account_position_id.id)
+        if key not in tax_cache:
+            company = partner.isp_company_id or self.env.company
+            taxes = product.taxes_id.filtered(lambda t: t.company_id == company)
+            fiscal_position = partner.with_company(company).property_account_position_id
+            tax_cache[key] = fiscal_position.map_tax(taxes) if fiscal_position else taxes
+        taxes = tax_cache[key]
+        if not taxes:
+            return amount
+        return taxes.compute_all(amount, partner.isp_currency_id, 1.0, product, partner)[
+            "total_included"
+        ]
+
+    # === EXECUTION === #
+
+    @api.model
+    def _execute(self, partners, date, manual=False):
+        """Charge/invoice what is due on ``date``. One failing customer never
+        rolls back the others: it is retried alone and its error recorded."""
+        partners = self._lock_partners(partners.commercial_partner_id)
+        plans = self._plan(partners, date)
+        to_charge = [plan for plan in plans if plan.action == "charge"]
+        if to_charge:
+            try:
+                with self.env.cr.savepoint():
+                    self._apply(to_charge, date)
+            except Exception:  # noqa: BLE001 - isolate below, customer by customer
+                _logger.info("Billing batch failed, retrying customer by customer")
+                for plan in to_charge:
+                    self._apply_one(plan, date)
+        self._block_lapsed_prepaid(
+            [plan for plan in plans if plan.action == "insufficient"], date, manual
+        )
+        self._record_errors(plans)
+        return plans
+
+    @api.model
+    def _apply_one(self, plan, date):
+        try:
+            with self.env.cr.savepoint():
+                self._apply([plan], date)
+        except pg_errors.UniqueViolation:
+            plan.action = "already"
+            plan.message = _("Already charged by another run.")
+        except Exception as exc:  # noqa: BLE001 - any error is shown on the customer
+            _logger.exception("Billing failed for %s", plan.partner.display_name)
+            plan.error = str(exc)
+
+    @api.model
+    def _lock_partners(self, partners):
+        """Lock the customers we are about to bill; skip those busy elsewhere."""
+        if not partners:
+            return partners
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM res_partner WHERE id = ANY(%s) "
+                "FOR NO KEY UPDATE SKIP LOCKED",
+                partners.ids,
+            )
+        )
+        locked_ids = {row[0] for row in self.env.cr.fetchall()}
+        locked = partners.filtered(lambda p: p.id in locked_ids)
+        locked.invalidate_recordset()
+        locked.isp_contract_ids.invalidate_recordset()
+        return locked
+
+    @api.model
+    def _apply(self, plans, date):
+        Move = self.env["account.move"].with_context(**QUIET_CONTEXT)
+        moves = Move.create([self._prepare_move_vals(plan, date) for plan in plans])
+        charge_vals = []
+        for plan, move in zip(plans, moves, strict=True):
+            plan.move = move
+            charge_vals += self._prepare_charge_vals(plan, move, date)
+        self.env["isp.charge"].create(charge_vals)
+        moves._post(soft=False)
+        self._reconcile_with_credit(plans)
+        self._advance_contracts(plans)
+        for plan in plans:
+            plan.partner.isp_billing_error = False
+            if plan.partner.isp_billing_type == "prepaid":
+                plan.partner._isp_set_status(
+                    "active",
+                    _("Charged %(amount)s", amount=plan.partner.isp_currency_id.format(plan.total)),
+                    date,
+                )
+
+    @api.model
+    def _prepare_charge_vals(self, plan, move, date):
+        partner = plan.partner
+        return [
+            {
+                "contract_id": period.contract.id,
+                "partner_id": partner.id,
+                "company_id": move.company_id.id,
+                "currency_id": move.currency_id.id,
+                "billing_type": partner.isp_billing_type,
+                "date": date,
+                "period_start": period.start,
+                "period_end": period.end,
+                "amount": period.amount,
+                "move_id": move.id,
+            }
+            for period in plan.periods
+        ]
+
+    @api.model
+    def _due_dates(self, partner, date):
+        """Last day to pay and blocking day of an invoice issued on ``date``."""
+        if partner.isp_billing_type == "prepaid":
+            return date, False
+        due = date + relativedelta(days=partner.isp_payment_due_days - 1)
+        if partner.isp_do_not_block or partner.isp_credit_mode == "unlimited":
+            return due, False
+        return due, due + relativedelta(days=1 + partner.isp_blocking_days)
+
+    @api.model
+    def _prepare_move_vals(self, plan, date):
+        partner = plan.partner
+        company = partner.isp_company_id or self.env.company
+        due, block = self._due_dates(partner, date)
+        vals = {
+            "partner_id": partner.id,
+            "company_id": company.id,
+            "journal_id": company._isp_invoice_journal().id,
+            "currency_id": company.currency_id.id,
+            "date": date,
+            "invoice_origin": ", ".join(
+                sorted({p.contract.display_name for p in plan.periods})
+            ),
+            "isp_is_billing": True,
+            "isp_block_date": block,
+        }
+        invoice_lines = [
+            self._prepare_invoice_line_vals(period, line, amount)
+            for period in plan.periods
+            for line, amount in period.lines
+        ]
+        if partner.isp_billing_type == "prepaid" and not company.isp_invoice_on_charge:
+            return vals | self._prepare_charge_entry_vals(partner, invoice_lines)
+        return vals | {
+            "move_type": "out_invoice",
+            "invoice_date": date,
+            "invoice_date_due": due,
+            "invoice_line_ids": [Command.create(line) for line in invoice_lines],
+        }
+
+    @api.model
+    def _prepare_invoice_line_vals(self, period, line, amount):
+        lang = period.contract.commercial_partner_id.lang
+        description = _(
+            "%(service)s (%(start)s - %(end)s)",
+            service=line.name.replace("#START#", "").replace("#END#", "").strip(),
+            start=format_date(self.env, period.start, lang_code=lang),
+            end=format_date(self.env, period.end, lang_code=lang),
+        )
+        return {
+            "product_id": line.product_id.id,
+            "name": description,
+            "quantity": 1.0,
+            "price_unit": amount,
+            "contract_line_id": line.id,
+            "analytic_distribution": line.analytic_distribution,
+        }
+
+    @api.model
+    def _prepare_charge_entry_vals(self, partner, invoice_lines):
+        """A charge without an invoice: receivable debit against the income accounts."""
+        receivable = partner.property_account_receivable_id
+        line_vals = []
+        for vals in invoice_lines:
+            product = self.env["product.product"].browse(vals["product_id"])
+            income = product.product_tmpl_id.get_product_accounts()["income"]
+            line_vals.append(
+                Command.create(
+                    {"name": vals["name"], "account_id": income.id, "credit": vals["price_unit"]}
+                )
+            )
+        total = sum(vals["price_unit"] for vals in invoice_lines)
+        line_vals.append(
+            Command.create(
+                {
+                    "name": _("Prepaid charge"),
+                    "account_id": receivable.id,
+                    "partner_id": partner.id,
+                    "debit": total,
+                }
+            )
+        )
+        return {"move_type": "entry", "line_ids": line_vals}
+
+    @api.model
+    def _reconcile_with_credit(self, plans):
+        """Pay the new documents from each customer's outstanding credit, oldest first."""
+        partners = self.env["res.partner"].union(*(plan.partner for plan in plans))
+        credit_lines = self.env["account.move.line"].search(
+            [
+                ("partner_id", "in", partners.ids),
+                ("account_type", "=", "asset_receivable"),
+                ("parent_state", "=", "posted"),
+                ("reconciled", "=", False),
+                ("amount_residual", "<", 0),
+            ],
+            order="date, id",
+        )
+        credit_by_partner = credit_lines.grouped("partner_id")
+        reconciliation_plan = []
+        for plan in plans:
+            move_lines = plan.move.line_ids.filtered(
+                lambda line: line.account_type == "asset_receivable" and not line.reconciled
+            )
+            credit = credit_by_partner.get(plan.partner, self.env["account.move.line"])
+            credit = credit.filtered(lambda line: line.account_id == move_lines.account_id)
+            if not credit or not move_lines:
+                continue
+            if not self._may_pay_from_credit(plan, move_lines, credit):
+                continue
+            reconciliation_plan.append(move_lines + credit)
+        if reconciliation_plan:
+            self.env["account.move.line"]._reconcile_plan(reconciliation_plan)
+
+    @api.model
+    def _may_pay_from_credit(self, plan, move_lines, credit):
+        """Prepaid charges always use the credit (the funds check already passed);
+        invoices are paid partially only when the company allows it."""
+        partner = plan.partner
+        company = partner.isp_company_id or self.env.company
+        if partner.isp_billing_type == "prepaid" or company.isp_allow_negative_balance_payment:
+            return True
+        available = -sum(credit.mapped("amount_residual"))
+        due = sum(move_lines.mapped("amount_residual"))
+        return partner.isp_currency_id.compare_amounts(available, due) >= 0
+
+    @api.model
+    def _advance_contracts(self, plans):
+        ends = {}
+        for plan in plans:
+            for period in plan.periods:
+                contract = period.contract
+                ends[contract] = max(ends.get(contract, period.end), period.end)
+        by_end = defaultdict(lambda: self.env["contract.contract"])
+        for contract, end in ends.items():
+            by_end[end] |= contract
+        for end, contracts in by_end.items():
+            contracts.write({"isp_charged_until": end})
+
+    @api.model
+    def _block_lapsed_prepaid(self, plans, date, manual):
+        for plan in plans:
+            partner = plan.partner
+            lapsed = any(
+                contract._isp_next_start() <= date
+                for contract in partner.isp_contract_ids
+                if contract.isp_charged_until
+            )
+            if partner.isp_status == "active" and lapsed and not partner.isp_do_not_block:
+                partner._isp_set_status(
+                    "blocked", _("Insufficient funds: %(msg)s", msg=plan.message), date
+                )
+
+    @api.model
+    def _record_errors(self, plans):
+        for plan in plans:
+            if plan.error:
+                plan.partner.isp_billing_error = plan.error
+
+    # === STATUS: blocking, deactivation, credit === #
+
+    @api.model
+    def _plan_status(self, partners, date):
+        partners = partners.commercial_partner_id.filtered("isp_billing_enabled")
+        partners.mapped("isp_balance")
+        decisions = self._plan_credit(partners, date)
+        decisions += self._plan_blocking(partners, date, decisions)
+        decisions += self._plan_deactivation(partners, date)
+        return decisions
+
+    @api.model
+    def _isp_invoice_domain(self, partners):
+        return [
+            ("partner_id", "in", partners.ids),
+            ("move_type", "=", "out_invoice"),
+            ("state", "=", "posted"),
+            ("isp_is_billing", "=", True),
+        ]
+
+    @api.model
+    def _plan_credit(self, partners, date):
+        limited = partners.filtered(lambda p: p.isp_credit_mode == "limit")
+        if not limited:
+            return []
+        overdue = self.env["account.move"].search(
+            self._isp_invoice_domain(limited)
+            + [
+                ("payment_state", "in", ("not_paid", "partial")),
+                ("invoice_date_due", "<", date),
+            ]
+        )
+        overdue_by_partner = overdue.grouped("partner_id")
+        decisions = []
+        for partner in limited:
+            invoices = overdue_by_partner.get(partner)
+            if invoices and not partner.isp_credit_blocked:
+                reason = _(
+                    "Invoice %(invoice)s is overdue: credit blocked",
+                    invoice=invoices[0].name,
+                )
+                decisions.append(StatusDecision(partner, "credit_block", reason))
+            elif not invoices and partner.isp_credit_blocked:
+                decisions.append(
+                    StatusDecision(partner, "credit_unblock", _("No overdue invoice left"))
+                )
+        return decisions
+
+    @api.model
+    def _plan_blocking(self, partners, date, credit_decisions):
+        candidates = partners.filtered(
+            lambda p: p.isp_status == "active"
+            and p.isp_billing_type in ("recurring", "postpaid")
+            and not p.isp_do_not_block
+            and p.isp_credit_mode != "unlimited"
+        )
+        if not candidates:
+            return []
+        credit_blocked = {d.partner for d in credit_decisions if d.action == "credit_block"}
+        Move = self.env["account.move"]
+        invoice_domain = self._isp_invoice_domain(candidates) + [
+            ("isp_block_date", "!=", False)
+        ]
+        open_due = Move.search(
+            invoice_domain
+            + [
+                ("payment_state", "in", ("not_paid", "partial")),
+                ("isp_block_date", "<=", date),
+            ],
+            order="isp_block_date, id",
+        ).grouped("partner_id")
+        latest_block = dict(
+            Move._read_group(invoice_domain, ["partner_id"], ["isp_block_date:max"])
+        )
+        decisions = []
+        for partner in candidates:
+            invoices = open_due.get(partner)
+            if not invoices and not (latest_block.get(partner) and latest_block[partner] <= date):
+                continue
+            floor = partner.isp_minimum_balance if partner in credit_blocked else partner._isp_floor()
+            if partner.isp_currency_id.compare_amounts(partner.isp_balance, floor) >= 0:
+                continue
+            currency = partner.isp_currency_id
+            reason = _(
+                "Balance %(balance)s below the minimum %(minimum)s after the payment due date",
+                balance=currency.format(partner.isp_balance),
+                minimum=currency.format(floor),
+            )
+            if invoices:
+                reason = _("Unpaid invoice %(invoice)s: %(reason)s", invoice=invoices[0].name, reason=reason)
+            decisions.append(StatusDecision(partner, "block", reason))
+        return decisions
+
+    @api.model
+    def _plan_deactivation(self, partners, date):
+        decisions = []
+        for partner in partners:
+            if (
+                partner.isp_status == "blocked"
+                and not partner.isp_do_not_block
+                and partner.isp_deactivation_days
+                and partner.isp_status_date
+                and partner.isp_status_date
+                + relativedelta(days=partner.isp_deactivation_days)
+                <= date
+            ):
+                reason = _(
+                    "Blocked since %(date)s for %(days)s days",
+                    date=format_date(self.env, partner.isp_status_date),
+                    days=partner.isp_deactivation_days,
+                )
+                decisions.append(StatusDecision(partner, "deactivate", reason))
+        return decisions
+
+    @api.model
+    def _apply_status(self, decisions, date):
+        for decision in decisions:
+            partner = decision.partner
+            if decision.action == "block":
+                partner._isp_set_status("blocked", decision.reason, date)
+            elif decision.action == "deactivate":
+                partner._isp_set_status("inactive", decision.reason, date)
+            else:
+                partner.isp_credit_blocked = decision.action == "credit_block"
+                partner.message_post(body=decision.reason, subtype_xmlid="mail.mt_note")
+        return decisions

@@ -1,0 +1,198 @@
+# License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
+import logging
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+_logger = logging.getLogger(__name__)
+
+RUN_STATES = [("draft", "Draft"), ("preview", "Previewed"), ("done", "Done")]
+# Per job: the partner field that marks a customer as handled for a date, so a
+# rerun the same day (or a customer that keeps failing) never spins the cron.
+JOB_MARKERS = {"charge": "isp_charge_checked_on", "status": "isp_status_checked_on"}
+
+
+class IspBillingRun(models.Model):
+    """History & Preview: what the engine would do, or did, for a date."""
+
+    _name = "isp.billing.run"
+    _description = "ISP billing run"
+    _inherit = ["mail.thread"]
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    date = fields.Date(
+        required=True,
+        default=fields.Date.context_today,
+        tracking=True,
+        help="The day the run is for: periods, due dates and statuses are computed "
+        "as on that day.",
+    )
+    company_id = fields.Many2one(
+        "res.company", required=True, index=True, default=lambda self: self.env.company
+    )
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    run_type = fields.Selection(
+        [("manual", "Manual"), ("cron", "Scheduled")],
+        default="manual",
+        required=True,
+        readonly=True,
+    )
+    state = fields.Selection(
+        RUN_STATES, default="draft", required=True, readonly=True, copy=False, tracking=True
+    )
+    line_ids = fields.One2many("isp.billing.run.line", "run_id", string="Lines")
+    charge_count = fields.Integer(compute="_compute_totals", string="Charges")
+    block_count = fields.Integer(compute="_compute_totals", string="Blocks")
+    error_count = fields.Integer(compute="_compute_totals", string="Errors")
+    amount_total = fields.Monetary(compute="_compute_totals", string="Total")
+
+    @api.depends("date", "run_type")
+    def _compute_name(self):
+        for run in self:
+            kind = _("Scheduled run") if run.run_type == "cron" else _("Billing run")
+            run.name = f"{kind} {fields.Date.to_string(run.date) if run.date else ''}"
+
+    @api.depends("line_ids.action", "line_ids.amount")
+    def _compute_totals(self):
+        for run in self:
+            charges = run.line_ids.filtered(lambda line: line.action == "charge")
+            run.charge_count = len(charges)
+            run.block_count = len(run.line_ids.filtered(lambda line: line.action == "block"))
+            run.error_count = len(run.line_ids.filtered(lambda line: line.action == "error"))
+            run.amount_total = sum(charges.mapped("amount"))
+
+    # === ACTIONS === #
+
+    def action_preview(self):
+        """List what would be charged, invoiced, blocked; write no accounting entry."""
+        for run in self:
+            if run.state == "done":
+                raise UserError(_("A confirmed run cannot be previewed again."))
+            run = run.with_company(run.company_id)
+            engine = run.env["isp.billing.engine"]
+            plans = engine._plan(run._due_partners("charge"), run.date)
+            decisions = engine._plan_status(run._due_partners("status"), run.date)
+            run.line_ids.unlink()
+            run._record(plans, decisions)
+            run.state = "preview"
+        return True
+
+    def action_confirm(self):
+        """Execute the run for its date; the lines then show what was done."""
+        for run in self:
+            if run.state == "done":
+                raise UserError(_("This billing run was already confirmed."))
+            run = run.with_company(run.company_id)
+            run.line_ids.unlink()
+            for job in ("charge", "status"):
+                run._run_job(job, run._due_partners(job))
+            run.state = "done"
+        return True
+
+    # === BUSINESS METHODS === #
+
+    @api.model
+    def _due_domain(self, job, company, date):
+        domain = [("isp_billing_enabled", "=", True), ("isp_company_id", "=", company.id)]
+        if job == "charge":
+            return domain + [
+                ("isp_status", "!=", "inactive"),
+                ("isp_next_charge_date", "<=", date),
+            ]
+        return domain + [("isp_status", "in", ("active", "blocked"))]
+
+    def _due_partners(self, job):
+        self.ensure_one()
+        return self.env["res.partner"].search(
+            self._due_domain(job, self.company_id, self.date), order="id"
+        )
+
+    def _run_job(self, job, partners):
+        """Execute ``job`` for ``partners`` on the run's date and log the outcome."""
+        self.ensure_one()
+        engine = self.env["isp.billing.engine"]
+        if job == "charge":
+            plans = engine._execute(partners, self.date)
+            self._record(plans, [])
+            handled = self.env["res.partner"].union(*(plan.partner for plan in plans))
+        else:
+            partners = engine._lock_partners(partners)
+            decisions = engine._apply_status(engine._plan_status(partners, self.date), self.date)
+            self._record([], decisions)
+            handled = partners
+        handled.write({JOB_MARKERS[job]: self.date})
+        return handled
+
+    def _record(self, plans, decisions):
+        self.ensure_one()
+        vals = [self._plan_line_vals(plan) for plan in plans if plan.action != "nothing"]
+        vals += [
+            {
+                "run_id": self.id,
+                "partner_id": decision.partner.id,
+                "action": decision.action,
+                "message": decision.reason,
+            }
+            for decision in decisions
+        ]
+        return self.env["isp.billing.run.line"].create(vals)
+
+    def _plan_line_vals(self, plan):
+        periods = plan.periods
+        return {
+            "run_id": self.id,
+            "partner_id": plan.partner.id,
+            "action": "error" if plan.error else plan.action,
+            "period_start": min(p.start for p in periods) if periods else False,
+            "period_end": max(p.end for p in periods) if periods else False,
+            "amount": plan.total,
+            "move_id": plan.move.id if plan.move and not plan.error else False,
+            "message": plan.error or plan.message or self._describe_periods(periods),
+        }
+
+    @api.model
+    def _describe_periods(self, periods):
+        return "; ".join(
+            f"{p.contract.display_name}: {p.start} - {p.end}" for p in periods
+        )
+
+    # === CRON === #
+
+    @api.model
+    def _cron_batch(self, job):
+        """Process one bounded batch of ``job`` for today and report progress.
+
+        ir.cron commits after each call and calls again while work remains, so
+        a crash loses at most the current batch, and nothing is charged twice.
+        """
+        date = fields.Date.context_today(self)
+        marker = JOB_MARKERS[job]
+        Partner = self.env["res.partner"]
+        done = remaining = 0
+        for company in self.env["res.company"].search([]):
+            domain = self._due_domain(job, company, date) + [
+                "|",
+                (marker, "=", False),
+                (marker, "!=", date),
+            ]
+            if not done:
+                batch = Partner.search(domain, limit=company.isp_batch_size or 200, order="id")
+                if batch:
+                    run = self.with_company(company)._scheduled_run(company, date)
+                    done = len(run._run_job(job, batch))
+            remaining += Partner.search_count(domain)
+        self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
+        _logger.info("ISP %s cron: %s customers done, %s remaining", job, done, remaining)
+        return done, remaining
+
+    @api.model
+    def _scheduled_run(self, company, date):
+        run = self.search(
+            [("run_type", "=", "cron"), ("company_id", "=", company.id), ("date", "=", date)],
+            limit=1,
+        )
+        return run or self.create(
+            {"run_type": "cron", "company_id": company.id, "date": date, "state": "done"}
+        )

@@ -1,0 +1,31 @@
+# License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
+from odoo import fields, models
+
+RUN_LINE_ACTIONS = [
+    ("charge", "Charge / Invoice"),
+    ("insufficient", "Insufficient Funds"),
+    ("already", "Already Charged"),
+    ("block", "Block"),
+    ("deactivate", "Deactivate"),
+    ("credit_block", "Block Credit"),
+    ("credit_unblock", "Restore Credit"),
+    ("error", "Error"),
+]
+
+
+class IspBillingRunLine(models.Model):
+    _name = "isp.billing.run.line"
+    _description = "ISP billing run line"
+    _order = "run_id, partner_id, id"
+
+    run_id = fields.Many2one("isp.billing.run", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one(related="run_id.company_id", store=True)
+    currency_id = fields.Many2one(related="run_id.currency_id")
+    state = fields.Selection(related="run_id.state")
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True)
+    action = fields.Selection(RUN_LINE_ACTIONS, required=True)
+    period_start = fields.Date()
+    period_end = fields.Date()
+    amount = fields.Monetary(currency_field="currency_id")
+    move_id = fields.Many2one("account.move", string="Document", readonly=True)
+    message = fields.Char()

@@ -1,0 +1,299 @@
+# License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
+import logging
+
+from markupsafe import Markup
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+from .isp_billing_settings_mixin import ISP_SETTING_FIELDS
+
+_logger = logging.getLogger(__name__)
+
+ISP_STATUSES = [
+    ("new", "New"),
+    ("active", "Active"),
+    ("blocked", "Blocked"),
+    ("inactive", "Inactive"),
+]
+# Which statuses each status may be reached from.
+ISP_STATUS_SOURCES = {
+    "active": ("new", "blocked", "inactive"),
+    "blocked": ("new", "active"),
+    "inactive": ("new", "active", "blocked"),
+}
+
+
+class ResPartner(models.Model):
+    _name = "res.partner"
+    _inherit = ["res.partner", "isp.billing.settings.mixin"]
+
+    isp_billing_enabled = fields.Boolean(string="ISP Billing Enabled", tracking=True)
+    isp_company_id = fields.Many2one(
+        "res.company",
+        string="Billing Company",
+        default=lambda self: self.env.company,
+        help="The company that bills this subscriber and whose settings apply.",
+    )
+    isp_billing_type = fields.Selection(tracking=True)
+    isp_billing_day = fields.Integer(tracking=True)
+    isp_minimum_balance = fields.Monetary(tracking=True)
+    isp_credit_mode = fields.Selection(tracking=True)
+    isp_credit_limit = fields.Monetary(tracking=True)
+    isp_payment_journal_id = fields.Many2one(
+        "account.journal",
+        string="Payment Method",
+        domain="[('type', 'in', ('bank', 'cash'))]",
+        help="Journal of the way this customer usually pays "
+        "(cash, bank transfer, card, refill card).",
+    )
+    isp_status = fields.Selection(
+        ISP_STATUSES,
+        string="Service Status",
+        default="new",
+        required=True,
+        readonly=True,
+        copy=False,
+        index=True,
+        tracking=True,
+    )
+    isp_status_date = fields.Date(string="Status Since", readonly=True, copy=False)
+    isp_status_reason = fields.Char(string="Status Reason", readonly=True, copy=False)
+    isp_credit_blocked = fields.Boolean(
+        string="Credit Blocked",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="Set while an invoice of a credit-limit customer is overdue: new "
+        "charges then need prepaid funds.",
+    )
+    isp_balance = fields.Monetary(
+        string="Balance",
+        compute="_compute_isp_balance",
+        currency_field="isp_currency_id",
+        help="Posted receivable balance of the customer, sign flipped: "
+        "positive means credit in favour of the customer.",
+    )
+    isp_paid_until = fields.Date(string="Paid Until", compute="_compute_isp_paid_until")
+    isp_contract_ids = fields.One2many(
+        "contract.contract",
+        "commercial_partner_id",
+        string="ISP Subscriptions",
+        domain=[("isp_managed", "=", True)],
+    )
+    isp_next_charge_date = fields.Date(
+        string="Next Charge",
+        compute="_compute_isp_next_charge_date",
+        store=True,
+        index=True,
+    )
+    isp_charge_checked_on = fields.Date(copy=False, readonly=True)
+    isp_status_checked_on = fields.Date(copy=False, readonly=True)
+    isp_billing_error = fields.Text(
+        string="Last Billing Error", copy=False, readonly=True
+    )
+
+    # === COMPUTE METHODS === #
+
+    @api.depends("isp_company_id", "company_id")
+    def _compute_isp_currency_id(self):
+        for partner in self:
+            company = partner.isp_company_id or partner.company_id or self.env.company
+            partner.isp_currency_id = company.currency_id
+
+    def _compute_isp_balance(self):
+        # The balance IS the accounting balance: one grouped query on receivable lines.
+        commercial = self.commercial_partner_id
+        rows = self.env["account.move.line"].sudo()._read_group(
+            [
+                ("partner_id", "in", commercial.ids),
+                ("account_type", "=", "asset_receivable"),
+                ("parent_state", "=", "posted"),
+                ("company_id", "in", self.isp_company_id.ids or self.env.company.ids),
+            ],
+            groupby=["partner_id", "company_id"],
+            aggregates=["balance:sum"],
+        )
+        totals = {(partner.id, company.id): balance for partner, company, balance in rows}
+        for partner in self:
+            company = partner.isp_company_id or self.env.company
+            key = (partner.commercial_partner_id.id, company.id)
+            partner.isp_balance = -totals.get(key, 0.0)
+
+    def _compute_isp_paid_until(self):
+        commercial = self.commercial_partner_id
+        rows = self.env["isp.charge"].sudo()._read_group(
+            [("partner_id", "in", commercial.ids), ("is_paid", "=", True)],
+            groupby=["partner_id"],
+            aggregates=["period_end:max"],
+        )
+        ends = {partner.id: end for partner, end in rows}
+        for partner in self:
+            partner.isp_paid_until = ends.get(partner.commercial_partner_id.id, False)
+
+    @api.depends(
+        "isp_billing_enabled",
+        "isp_status",
+        "isp_contract_ids.isp_next_charge_date",
+        "isp_contract_ids.active",
+    )
+    def _compute_isp_next_charge_date(self):
+        for partner in self:
+            dates = [
+                date
+                for date in partner.isp_contract_ids.mapped("isp_next_charge_date")
+                if date
+            ]
+            running = partner.isp_billing_enabled and partner.isp_status != "inactive"
+            partner.isp_next_charge_date = min(dates) if running and dates else False
+
+    # === CRUD === #
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        company = self.env.company
+        for field_name in ISP_SETTING_FIELDS:
+            if field_name in fields_list and f"default_{field_name}" not in self.env.context:
+                value = company[field_name]
+                values[field_name] = value.id if isinstance(value, models.BaseModel) else value
+        if "isp_billing_day" in fields_list and company.isp_billing_day_from_creation:
+            values["isp_billing_day"] = min(fields.Date.context_today(self).day, 28)
+        return values
+
+    # === ACTIONS === #
+
+    def action_isp_charge_and_invoice(self):
+        """Charge the current period of prepaid customers from their balance."""
+        date = fields.Date.context_today(self)
+        for partner in self:
+            partner._isp_check_billable()
+        plans = self.env["isp.billing.engine"]._execute(self, date, manual=True)
+        refused = [plan for plan in plans if plan.action == "insufficient"]
+        if refused and len(self) == 1:
+            raise UserError(refused[0].message)
+        failed = [plan for plan in plans if plan.error]
+        if failed and len(self) == 1:
+            raise UserError(failed[0].error)
+        charged = [plan for plan in plans if plan.action == "charge" and not plan.error]
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success" if charged else "warning",
+                "message": _("%(count)s customer(s) charged.", count=len(charged))
+                if charged
+                else _("Nothing was due for charging."),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+    def action_isp_block(self):
+        self._isp_set_status("blocked", _("Blocked by %(user)s", user=self.env.user.name))
+
+    def action_isp_activate(self):
+        self._isp_set_status("active", _("Activated by %(user)s", user=self.env.user.name))
+
+    def action_isp_deactivate(self):
+        self._isp_set_status(
+            "inactive", _("Deactivated by %(user)s", user=self.env.user.name)
+        )
+
+    def action_isp_view_charges(self):
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "isp_prepaid_billing.isp_charge_action"
+        )
+        action["domain"] = [("partner_id", "in", self.commercial_partner_id.ids)]
+        return action
+
+    # === BUSINESS METHODS === #
+
+    def _isp_check_billable(self):
+        self.ensure_one()
+        if not self.isp_billing_enabled:
+            raise UserError(
+                _("ISP billing is not enabled for %(partner)s.", partner=self.display_name)
+            )
+        if self.isp_status == "inactive":
+            raise UserError(
+                _(
+                    "%(partner)s is inactive: reactivate the customer before charging.",
+                    partner=self.display_name,
+                )
+            )
+
+    def _isp_floor(self):
+        """Lowest balance the customer may reach; None when there is no floor."""
+        self.ensure_one()
+        if self.isp_credit_mode == "unlimited":
+            return None
+        if self.isp_credit_mode == "limit" and not self.isp_credit_blocked:
+            return min(-self.isp_credit_limit, self.isp_minimum_balance)
+        return self.isp_minimum_balance
+
+    def _isp_has_funds_for(self, amount, balance=None):
+        """Whether charging ``amount`` keeps the balance at or above the floor."""
+        self.ensure_one()
+        floor = self._isp_floor()
+        if floor is None:
+            return True
+        balance = self.isp_balance if balance is None else balance
+        return self.isp_currency_id.compare_amounts(balance - amount, floor) >= 0
+
+    def _isp_set_status(self, status, reason, date=None):
+        """Move customers to ``status``; customers already there (or not allowed
+        to go there) are left untouched, so re-applying a transition is a no-op."""
+        date = date or fields.Date.context_today(self)
+        to_change = self.filtered(lambda p: p.isp_status in ISP_STATUS_SOURCES[status])
+        if not to_change:
+            return to_change
+        to_change.write(
+            {"isp_status": status, "isp_status_date": date, "isp_status_reason": reason}
+        )
+        label = dict(ISP_STATUSES)[status]
+        for partner in to_change:
+            partner.message_post(
+                body=Markup("<b>%s</b>: %s (%s)")
+                % (label, reason, fields.Date.to_string(date)),
+                subtype_xmlid="mail.mt_note",
+            )
+        return to_change
+
+    def _isp_after_payment(self, date):
+        """React at once to money received: reactivate or charge blocked customers."""
+        customers = self.commercial_partner_id.filtered(
+            lambda p: p.isp_billing_enabled and p.isp_status == "blocked"
+        )
+        prepaid = customers.filtered(lambda p: p.isp_billing_type == "prepaid")
+        if prepaid:
+            self.env["isp.billing.engine"]._execute(prepaid, date, manual=True)
+        (customers - prepaid)._isp_reactivate_if_funded(date)
+
+    def _isp_reactivate_if_funded(self, date):
+        funded = self.filtered(
+            lambda p: p.isp_status == "blocked"
+            and p.isp_billing_type != "prepaid"
+            and p._isp_has_funds_for(0.0)
+        )
+        for partner in funded:
+            partner._isp_set_status(
+                "active",
+                _(
+                    "Balance %(balance)s is back above the minimum",
+                    balance=partner.isp_currency_id.format(partner.isp_balance),
+                ),
+                date,
+            )
+        return funded
+
+    # === CRONS === #
+
+    @api.model
+    def _cron_isp_charge(self):
+        """Charge prepaid, invoice recurring and postpaid customers due today."""
+        return self.env["isp.billing.run"]._cron_batch("charge")
+
+    @api.model
+    def _cron_isp_status(self):
+        """Block, deactivate and restore credit as of today."""
+        return self.env["isp.billing.run"]._cron_batch("status")
