@@ -3,6 +3,7 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import contract_contract
+from . import contract_line
 from . import account_move
 from . import account_payment
 from . import isp_charge

@@ -7,7 +7,7 @@ class AccountPayment(models.Model):
     _inherit = "account.payment"
 
     def action_post(self):
-        self._isp_check_company()
+        self._isp_check_payment()
         res = super().action_post()
         self._isp_settle()
         return res
@@ -19,9 +19,19 @@ class AccountPayment(models.Model):
             and pay.partner_id.commercial_partner_id.isp_billing_enabled
         )
 
-    def _isp_check_company(self):
+    def _isp_check_payment(self):
         for payment in self._isp_customer_payments():
             customer = payment.partner_id.commercial_partner_id
+            if not payment.outstanding_account_id:
+                raise ValidationError(
+                    _(
+                        "Payments of ISP customers must reach their balance at once: set "
+                        "an outstanding receipts account on payment method "
+                        "%(method)s of journal %(journal)s.",
+                        method=payment.payment_method_line_id.name,
+                        journal=payment.journal_id.name,
+                    )
+                )
             if customer.isp_company_id and customer.isp_company_id != payment.company_id:
                 raise ValidationError(
                     _(

@@ -51,6 +51,8 @@ class ContractContract(models.Model):
     isp_period_price = fields.Monetary(
         string="Price per Period",
         compute="_compute_isp_period_price",
+        help="Price of one full billing period. Line prices are monthly prices for "
+        "periods in months, and prices of the whole period for periods in days.",
         currency_field="currency_id",
     )
 
@@ -101,11 +103,19 @@ class ContractContract(models.Model):
         for contract in self:
             contract.isp_next_charge_date = contract._isp_next_charge_date()
 
-    @api.depends("contract_line_ids.price_subtotal", "contract_line_ids.display_type")
+    @api.depends(
+        "contract_line_ids.price_subtotal",
+        "contract_line_ids.display_type",
+        "isp_period_unit",
+        "isp_period_length",
+    )
     def _compute_isp_period_price(self):
         for contract in self:
             lines = contract._isp_billable_lines()
-            contract.isp_period_price = sum(lines.mapped("price_subtotal"))
+            price = sum(lines.mapped("price_subtotal"))
+            if contract.isp_period_unit == "month":
+                price *= contract.isp_period_length or 1
+            contract.isp_period_price = contract.currency_id.round(price)
 
     # === CONSTRAINTS === #
 

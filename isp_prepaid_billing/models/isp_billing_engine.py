@@ -148,6 +148,8 @@ class IspBillingEngine(models.AbstractModel):
                 billing_periods.days_between(start, end),
                 billing_periods.days_between(start, full_end),
             )
+            if unit == "month":
+                factor *= length  # the price of a month unit is a monthly price
             bounds.append((start, end, factor))
             start = end + billing_periods.ONE_DAY
         return bounds
@@ -170,7 +172,7 @@ class IspBillingEngine(models.AbstractModel):
             end = min(end, contract.date_end)
         if next_start > date or end < next_start:
             return []
-        factor = billing_periods.months_covered(next_start, end, billing_day) / months
+        factor = billing_periods.months_covered(next_start, end, billing_day)
         return [(next_start, end, factor)]
 
     @api.model
@@ -260,16 +262,21 @@ class IspBillingEngine(models.AbstractModel):
         for plan, move in zip(plans, moves, strict=True):
             plan.move = move
             charge_vals += self._prepare_charge_vals(plan, move, date)
-        self.env["isp.charge"].create(charge_vals)
+        # Charges are the engine's own audit rows (no user may write them); the
+        # right to bill was checked when the invoices were created above.
+        self.env["isp.charge"].sudo().create(charge_vals)
         moves._post(soft=False)
         self._reconcile_with_credit(plans)
         self._advance_contracts(plans)
         for plan in plans:
-            plan.partner.isp_billing_error = False
-            if plan.partner.isp_billing_type == "prepaid":
-                plan.partner._isp_set_status(
+            partner = plan.partner
+            partner.isp_billing_error = False
+            # A first charge starts the service; a prepaid charge also ends a block
+            # (it was paid), an invoice of a blocked customer does not.
+            if partner.isp_status == "new" or partner.isp_billing_type == "prepaid":
+                partner._isp_set_status(
                     "active",
-                    _("Charged %(amount)s", amount=plan.partner.isp_currency_id.format(plan.total)),
+                    _("Charged %(amount)s", amount=partner.isp_currency_id.format(plan.total)),
                     date,
                 )
 
@@ -295,10 +302,13 @@ class IspBillingEngine(models.AbstractModel):
     @api.model
     def _due_dates(self, partner, date):
         """Last day to pay and blocking day of an invoice issued on ``date``."""
-        if partner.isp_billing_type == "prepaid":
-            return date, False
         due = date + relativedelta(days=partner.isp_payment_due_days - 1)
-        if partner.isp_do_not_block or partner.isp_credit_mode == "unlimited":
+        # Prepaid customers are blocked when their paid period lapses, not by invoice.
+        if (
+            partner.isp_billing_type == "prepaid"
+            or partner.isp_do_not_block
+            or partner.isp_credit_mode == "unlimited"
+        ):
             return due, False
         return due, due + relativedelta(days=1 + partner.isp_blocking_days)
 

@@ -1,0 +1,125 @@
+# License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
+from odoo import Command, fields
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+
+class IspBillingCase(AccountTestInvoicingCommon):
+    """Accounting company with a chart, an internet plan and helpers to build
+    subscribers, subscriptions and payments the way staff would."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.company_data["company"]
+        # The test user is an accountant who also manages ISP billing.
+        cls.env.user.groups_id |= cls.env.ref(
+            "isp_prepaid_billing.isp_prepaid_billing_group_manager"
+        )
+        cls.currency = cls.company.currency_id
+        cls.company.write(
+            {
+                "isp_billing_day": 1,
+                "isp_payment_due_days": 15,
+                "isp_blocking_days": 0,
+                "isp_deactivation_days": 10,
+                "isp_minimum_balance": 0.0,
+                "isp_journal_id": cls.company_data["default_journal_sale"].id,
+            }
+        )
+        cls.plan = cls.env["product.product"].create(
+            {
+                "name": "Fibre 100 Mbit/s",
+                "type": "service",
+                "list_price": 30.0,
+                "taxes_id": [Command.clear()],
+                "property_account_income_id": cls.company_data["default_account_revenue"].id,
+            }
+        )
+        cls.bank_journal = cls.company_data["default_journal_bank"]
+        # Customer receipts must reach the receivable at once (balance = ledger).
+        cls.bank_journal.inbound_payment_method_line_ids.payment_account_id = (
+            cls.bank_journal.default_account_id
+        )
+
+    @classmethod
+    def make_subscriber(cls, name="Subscriber", billing_type="prepaid", **values):
+        values = {
+            "name": name,
+            "isp_billing_enabled": True,
+            "isp_billing_type": billing_type,
+            "isp_company_id": cls.company.id,
+            **values,
+        }
+        # None means "leave it to the company default", as a new customer gets it.
+        return cls.env["res.partner"].create(
+            {key: value for key, value in values.items() if value is not None}
+        )
+
+    @classmethod
+    def make_subscription(cls, partner, price=30.0, date_start="2026-03-01", **values):
+        return cls.env["contract.contract"].create(
+            {
+                "name": f"Internet {partner.name}",
+                "partner_id": partner.id,
+                "company_id": cls.company.id,
+                "date_start": date_start,
+                "contract_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": cls.plan.id,
+                            "name": "Fibre 100 Mbit/s",
+                            "quantity": 1,
+                            "price_unit": price,
+                            "date_start": date_start,
+                        }
+                    )
+                ],
+                **values,
+            }
+        )
+
+    def pay(self, partner, amount, date=None):
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": partner.id,
+                "amount": amount,
+                "date": date or fields.Date.context_today(partner),
+                "journal_id": self.bank_journal.id,
+            }
+        )
+        payment.action_post()
+        return payment
+
+    def run_engine(self, partners, date):
+        return self.env["isp.billing.engine"]._execute(partners, fields.Date.to_date(date))
+
+    def sweep(self, partners, date):
+        engine = self.env["isp.billing.engine"]
+        date = fields.Date.to_date(date)
+        return engine._apply_status(engine._plan_status(partners, date), date)
+
+    def isp_invoices(self, partner):
+        return self.env["account.move"].search(
+            [("partner_id", "=", partner.id), ("isp_is_billing", "=", True)],
+            order="invoice_date, id",
+        )
+
+    def assertMoney(self, actual, expected, msg=None):
+        self.assertEqual(
+            self.currency.compare_amounts(actual, expected),
+            0,
+            msg or f"{actual} != {expected}",
+        )
+
+    def assertStatus(self, partner, status, on_date=None):
+        partner.invalidate_recordset()
+        self.assertEqual(partner.isp_status, status)
+        if on_date:
+            self.assertEqual(partner.isp_status_date, fields.Date.to_date(on_date))
+
+    def assertBalance(self, partner, expected):
+        partner.invalidate_recordset(["isp_balance"])
+        self.assertMoney(partner.isp_balance, expected)

@@ -1,0 +1,55 @@
+# License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
+from datetime import date
+
+from odoo.exceptions import UserError
+from odoo.tests import freeze_time, tagged
+
+from .common import IspBillingCase
+
+
+@tagged("post_install", "-at_install")
+class TestBillingRun(IspBillingCase):
+    @freeze_time("2026-03-25")
+    def test_preview_april_on_25_march_then_confirm(self):
+        recurring = self.make_subscriber("Uma", billing_type="recurring")
+        self.make_subscription(recurring, price=30.0, date_start="2026-03-01")
+        self.run_engine(recurring, "2026-03-01")
+        prepaid = self.make_subscriber("Vic")
+        self.make_subscription(prepaid, price=20.0, date_start="2026-03-01")
+        self.pay(prepaid, 10.0, date="2026-03-01")
+        moves_before = self.env["account.move"].search_count([])
+
+        run = self.env["isp.billing.run"].create({"date": "2026-04-01", "company_id": self.company.id})
+        run.action_preview()
+
+        self.assertEqual(self.env["account.move"].search_count([]), moves_before)
+        line = run.line_ids.filtered(lambda l: l.partner_id == recurring)
+        self.assertEqual(line.action, "charge")
+        self.assertEqual((line.period_start, line.period_end), (date(2026, 4, 1), date(2026, 4, 30)))
+        self.assertMoney(line.amount, 30.0)
+        prepaid_line = run.line_ids.filtered(lambda l: l.partner_id == prepaid)
+        self.assertEqual(prepaid_line.action, "insufficient")
+        self.assertEqual(run.state, "preview")
+
+        run.action_confirm()
+
+        self.assertEqual(run.state, "done")
+        april = self.isp_invoices(recurring)[-1]
+        self.assertEqual(april.invoice_date, date(2026, 4, 1))
+        self.assertEqual(run.line_ids.filtered(lambda l: l.partner_id == recurring).move_id, april)
+        self.assertFalse(self.isp_invoices(prepaid))
+        with self.assertRaises(UserError):
+            run.action_confirm()
+
+    @freeze_time("2026-04-16")
+    def test_preview_lists_blocking(self):
+        customer = self.make_subscriber("Walt", billing_type="recurring")
+        self.make_subscription(customer, price=30.0, date_start="2026-04-01")
+        self.run_engine(customer, "2026-04-01")
+        run = self.env["isp.billing.run"].create({"date": "2026-04-16", "company_id": self.company.id})
+        run.action_preview()
+        self.assertEqual(run.line_ids.mapped("action"), ["block"])
+        self.assertStatus(customer, "active")
+        run.action_confirm()
+        self.assertStatus(customer, "blocked", "2026-04-16")
+        self.assertEqual(run.block_count, 1)

@@ -1,0 +1,109 @@
+# License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
+from odoo import Command
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import new_test_user, tagged
+
+from .common import IspBillingCase
+
+
+@tagged("post_install", "-at_install")
+class TestSettingsAndAccess(IspBillingCase):
+    def test_bad_settings_are_refused(self):
+        for values in (
+            {"isp_billing_day": 29},
+            {"isp_billing_day": 0},
+            {"isp_payment_due_days": 29},
+            {"isp_blocking_days": 100},
+            {"isp_recurring_months": 13},
+            {"isp_prepaid_period_length": 0},
+        ):
+            with self.subTest(values=values):
+                with self.assertRaises(ValidationError):
+                    self.company.write(values)
+                with self.assertRaises(ValidationError):
+                    self.make_subscriber("Bad", **values)
+        self.company.invalidate_recordset()
+        self.assertEqual(self.company.isp_billing_day, 1)
+
+    def test_negative_price_and_zero_period_refused(self):
+        customer = self.make_subscriber("Xena")
+        with self.assertRaisesRegex(ValidationError, "negative"):
+            self.make_subscription(customer, price=-5.0)
+        subscription = self.make_subscription(customer)
+        with self.assertRaises(ValidationError):
+            subscription.isp_period_length = 0
+        recurring = self.make_subscriber("Yuri", billing_type="recurring")
+        with self.assertRaisesRegex(ValidationError, "only for prepaid"):
+            self.make_subscription(recurring, isp_period_unit="day", isp_period_length=7)
+
+    def test_new_customers_take_company_defaults(self):
+        self.company.write({"isp_billing_day": 12, "isp_minimum_balance": -20.0,
+                            "isp_billing_type": "postpaid"})
+        customer = self.env["res.partner"].create({"name": "Zoe", "isp_billing_enabled": True})
+        self.assertEqual(customer.isp_billing_day, 12)
+        self.assertMoney(customer.isp_minimum_balance, -20.0)
+        self.assertEqual(customer.isp_billing_type, "postpaid")
+        self.assertEqual(customer.isp_status, "new")
+
+    def test_update_existing_customers_pushes_only_ticked_attributes(self):
+        recurring = self.make_subscriber("R1", billing_type="recurring", isp_minimum_balance=7.0)
+        prepaid = self.make_subscriber("P1", billing_type="prepaid")
+        self.company.write({"isp_billing_day": 10, "isp_minimum_balance": 99.0})
+        day_field = self.env["ir.model.fields"]._get("res.partner", "isp_billing_day")
+        wizard = self.env["isp.customer.update"].create(
+            {"billing_type": "recurring", "field_ids": [Command.set(day_field.ids)]}
+        )
+        wizard.action_update()
+        self.assertEqual(recurring.isp_billing_day, 10)
+        self.assertMoney(recurring.isp_minimum_balance, 7.0)
+        self.assertEqual(prepaid.isp_billing_day, 1)
+
+    def test_contract_cron_never_invoices_isp_subscriptions(self):
+        customer = self.make_subscriber("Abe", billing_type="recurring")
+        isp_subscription = self.make_subscription(customer, date_start="2026-01-01")
+        other = self.env["res.partner"].create({"name": "Regular customer"})
+        regular = self.make_subscription(other, date_start="2026-01-01")
+        self.assertTrue(isp_subscription.isp_managed)
+        self.assertFalse(regular.isp_managed)
+
+        self.env["contract.contract"].cron_recurring_create_invoice("2026-02-01")
+        isp_subscription.recurring_create_invoice()
+
+        self.assertFalse(isp_subscription._get_related_invoices())
+        self.assertTrue(regular._get_related_invoices())
+
+    def test_billing_user_operates_but_cannot_change_settings(self):
+        user = new_test_user(
+            self.env,
+            login="isp_clerk",
+            groups="base.group_user,isp_prepaid_billing.isp_prepaid_billing_group_user",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        customer = self.make_subscriber("Bea")
+        self.make_subscription(customer, date_start="2026-03-01")
+        self.pay(customer, 30.0, date="2026-03-01")
+        self.run_engine(customer, "2026-03-01")
+        charge = self.env["isp.charge"].search([("partner_id", "=", customer.id)])
+        self.assertMoney(charge.with_user(user).amount, 30.0)
+        with self.assertRaises(AccessError):
+            charge.with_user(user).write({"amount": 1.0})
+        with self.assertRaises(AccessError):
+            self.env["isp.customer.update"].with_user(user).create({})
+        with self.assertRaises(AccessError):
+            self.company.with_user(user).write({"isp_billing_day": 5})
+
+    def test_charges_of_another_company_are_invisible(self):
+        customer = self.make_subscriber("Cid")
+        self.make_subscription(customer, date_start="2026-03-01")
+        self.pay(customer, 30.0, date="2026-03-01")
+        self.run_engine(customer, "2026-03-01")
+        other = self.setup_other_company()["company"]
+        user = new_test_user(
+            self.env,
+            login="isp_other",
+            groups="base.group_user,isp_prepaid_billing.isp_prepaid_billing_group_user",
+            company_id=other.id,
+            company_ids=[Command.set(other.ids)],
+        )
+        self.assertFalse(self.env["isp.charge"].with_user(user).search([]))

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Shared set-up steps of run-demo.sh and run-tests.sh. Each step is idempotent.
+set -euo pipefail
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ODOO_PYTHON="${ODOO_PYTHON:-python3}"
+RUN_DIR="$REPO_ROOT/.run"
+ODOO_CONF="$RUN_DIR/odoo.conf"
+
+say() { printf '[isp] %s\n' "$*" >&2; }
+die() { printf '[isp] ERROR: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+        die "need root to run: $*"
+    fi
+}
+
+check_odoo() {
+    command -v "$ODOO_PYTHON" >/dev/null || die "'$ODOO_PYTHON' not found (set ODOO_PYTHON)."
+    local version
+    if ! version=$("$ODOO_PYTHON" -c 'import odoo.release as r; print(r.major_version)' 2>/dev/null); then
+        die "Odoo 18.0 is not importable by '$ODOO_PYTHON'. Install Odoo 18.0 Community from source
+      (https://www.odoo.com/documentation/18.0/administration/on_premise/source.html) into that
+      Python, or point ODOO_PYTHON at the interpreter that has it."
+    fi
+    [ "$version" = "18.0" ] || die "found Odoo $version; this addon needs Odoo 18.0."
+}
+
+ensure_postgres() {
+    if ! command -v pg_ctlcluster >/dev/null && ! command -v pg_ctl >/dev/null; then
+        say "installing PostgreSQL server (Debian package postgresql)"
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+    fi
+    if ! pg_isready -q 2>/dev/null; then
+        say "starting PostgreSQL"
+        if command -v pg_ctlcluster >/dev/null; then
+            local cluster
+            cluster=$(pg_lsclusters -h | awk 'NR==1 {print $1" "$2}')
+            [ -n "$cluster" ] || die "no PostgreSQL cluster found (pg_lsclusters is empty)"
+            # shellcheck disable=SC2086
+            as_root pg_ctlcluster $cluster start || true
+        else
+            as_root service postgresql start || true
+        fi
+        for _ in $(seq 1 30); do pg_isready -q && break; sleep 1; done
+        pg_isready -q || die "PostgreSQL did not start"
+    fi
+    local me
+    me=$(id -un)
+    if ! psql -d postgres -tAc 'select 1' >/dev/null 2>&1; then
+        say "creating PostgreSQL role '$me'"
+        as_root su postgres -c "createuser --superuser '$me'" 2>/dev/null || true
+    fi
+    psql -d postgres -tAc 'select 1' >/dev/null 2>&1 || die "cannot connect to PostgreSQL as '$me'"
+}
+
+ensure_requirements() {
+    if ! "$ODOO_PYTHON" - "$REPO_ROOT/requirements.txt" <<'PY' 2>/dev/null; then
+import sys
+from importlib.metadata import PackageNotFoundError, version
+import re
+for line in open(sys.argv[1]):
+    line = line.split("#")[0].strip()
+    if not line:
+        continue
+    name = re.split(r"[<>=!~ ]", line)[0]
+    version(name)  # raises when missing
+PY
+        say "installing Python requirements"
+        "$ODOO_PYTHON" -m pip install -q -r "$REPO_ROOT/requirements.txt"
+    fi
+}
+
+write_config() {
+    mkdir -p "$RUN_DIR"
+    local addons
+    addons=$("$ODOO_PYTHON" - "$REPO_ROOT" <<'PY'
+import os, sys
+import odoo, odoo.addons
+paths = []
+source_addons = os.path.join(os.path.dirname(os.path.dirname(odoo.__file__)), "addons")
+for path in [*odoo.addons.__path__, os.path.join(os.path.dirname(odoo.__file__), "addons"),
+             source_addons, sys.argv[1]]:
+    path = os.path.realpath(path)
+    if os.path.isdir(path) and path not in paths:
+        paths.append(path)
+print(",".join(paths))
+PY
+)
+    cat > "$ODOO_CONF" <<CONF
+[options]
+addons_path = $addons
+db_user = $(id -un)
+db_host = False
+data_dir = $RUN_DIR/data
+without_demo = False
+CONF
+}
+
+odoo() {
+    "$ODOO_PYTHON" -m odoo -c "$ODOO_CONF" "$@"
+}
+
+prepare() {
+    check_odoo
+    ensure_postgres
+    ensure_requirements
+    write_config
+}

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Create (once) a demo database with realistic subscribers and serve it on
+# http://localhost:8069 (login admin / password admin).
+set -euo pipefail
+# shellcheck source=lib.sh
+source "$(dirname "$0")/lib.sh"
+prepare
+
+DB="${ISP_DEMO_DB:-isp_demo}"
+PORT="${ISP_DEMO_PORT:-8069}"
+if psql -d postgres -tAc "select 1 from pg_database where datname = '$DB'" | grep -q 1; then
+    say "updating isp_prepaid_billing in existing database $DB"
+    odoo -d "$DB" -u isp_prepaid_billing --stop-after-init --log-level=warn
+else
+    say "creating demo database $DB (a few minutes)"
+    odoo -d "$DB" -i isp_prepaid_billing --stop-after-init --log-level=warn
+fi
+say "serving $DB on http://localhost:$PORT (login: admin, password: admin)"
+exec "$ODOO_PYTHON" -m odoo -c "$ODOO_CONF" -d "$DB" --db-filter="^$DB\$" \
+    --http-interface=127.0.0.1 --http-port="$PORT"
