@@ -19,6 +19,8 @@ class AccountMove(models.Model):
 
     def _invoice_paid_hook(self):
         res = super()._invoice_paid_hook()
+        if self.env.context.get("isp_settling_payment"):
+            return res  # the payment reacts itself, as of its own date
         customers = self.filtered("isp_is_billing").partner_id.commercial_partner_id
         customers._isp_reactivate_if_funded(fields.Date.context_today(self))
         return res

@@ -49,7 +49,7 @@ class AccountPayment(models.Model):
         payments = self._isp_customer_payments().filtered(
             lambda pay: pay.move_id.state == "posted"
         )
-        for payment in payments:
+        for payment in payments.with_context(isp_settling_payment=True):
             payment._isp_pay_open_invoices()
         for payment in payments:
             payment.partner_id._isp_after_payment(payment.date)

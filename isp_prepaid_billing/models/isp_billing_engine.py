@@ -78,7 +78,7 @@ class IspBillingEngine(models.AbstractModel):
     @api.model
     def _plan(self, partners, date):
         partners = partners.commercial_partner_id
-        partners.mapped("isp_balance")  # one grouped query for the whole batch
+        partners._isp_refresh_balance()
         tax_cache = {}
         return [self._plan_partner(partner, date, tax_cache) for partner in partners]
 
@@ -467,7 +467,7 @@ class IspBillingEngine(models.AbstractModel):
     @api.model
     def _plan_status(self, partners, date):
         partners = partners.commercial_partner_id.filtered("isp_billing_enabled")
-        partners.mapped("isp_balance")
+        partners._isp_refresh_balance()
         decisions = self._plan_credit(partners, date)
         decisions += self._plan_blocking(partners, date, decisions)
         decisions += self._plan_deactivation(partners, date)

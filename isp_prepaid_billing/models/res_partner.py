@@ -269,7 +269,14 @@ class ResPartner(models.Model):
             self.env["isp.billing.engine"]._execute(prepaid, date, manual=True)
         (customers - prepaid)._isp_reactivate_if_funded(date)
 
+    def _isp_refresh_balance(self):
+        """Re-read the balances of the whole recordset in one grouped query: the
+        balance is not stored, so the cache knows nothing of new entries."""
+        self.invalidate_recordset(["isp_balance"])
+        self.mapped("isp_balance")
+
     def _isp_reactivate_if_funded(self, date):
+        self._isp_refresh_balance()
         funded = self.filtered(
             lambda p: p.isp_status == "blocked"
             and p.isp_billing_type != "prepaid"

@@ -1,4 +1,6 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
+from contextlib import contextmanager
+
 from odoo import Command, fields
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
@@ -123,3 +125,11 @@ class IspBillingCase(AccountTestInvoicingCommon):
     def assertBalance(self, partner, expected):
         partner.invalidate_recordset(["isp_balance"])
         self.assertMoney(partner.isp_balance, expected)
+
+    @contextmanager
+    def assertRefused(self, exception, text):
+        """The operation raises ``exception`` mentioning ``text``, and its
+        savepoint is rolled back, so nothing it wrote survives."""
+        with self.assertRaises(exception) as caught:
+            yield
+        self.assertIn(text, str(caught.exception))

@@ -99,7 +99,7 @@ class TestPrepaid(IspBillingCase):
         customer = self.make_subscriber("Eve", isp_minimum_balance=5.0)
         self.make_subscription(customer, price=30.0, date_start="2026-03-05")
         self.pay(customer, 30.0)
-        with self.assertRaisesRegex(UserError, "not enough"):
+        with self.assertRefused(UserError, "not enough"):
             customer.action_isp_charge_and_invoice()
         self.assertFalse(self.isp_invoices(customer))
         self.assertStatus(customer, "new")

@@ -1,4 +1,6 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
+from datetime import date
+
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import new_test_user, tagged
@@ -27,13 +29,13 @@ class TestSettingsAndAccess(IspBillingCase):
 
     def test_negative_price_and_zero_period_refused(self):
         customer = self.make_subscriber("Xena")
-        with self.assertRaisesRegex(ValidationError, "negative"):
+        with self.assertRefused(ValidationError, "negative"):
             self.make_subscription(customer, price=-5.0)
         subscription = self.make_subscription(customer)
         with self.assertRaises(ValidationError):
             subscription.isp_period_length = 0
         recurring = self.make_subscriber("Yuri", billing_type="recurring")
-        with self.assertRaisesRegex(ValidationError, "only for prepaid"):
+        with self.assertRefused(ValidationError, "only for prepaid"):
             self.make_subscription(recurring, isp_period_unit="day", isp_period_length=7)
 
     def test_new_customers_take_company_defaults(self):
@@ -66,7 +68,7 @@ class TestSettingsAndAccess(IspBillingCase):
         self.assertTrue(isp_subscription.isp_managed)
         self.assertFalse(regular.isp_managed)
 
-        self.env["contract.contract"].cron_recurring_create_invoice("2026-02-01")
+        self.env["contract.contract"].cron_recurring_create_invoice(date(2026, 2, 1))
         isp_subscription.recurring_create_invoice()
 
         self.assertFalse(isp_subscription._get_related_invoices())
