@@ -352,14 +352,16 @@ class IspBillingEngine(models.AbstractModel):
             start=format_date(self.env, period.start, lang_code=lang),
             end=format_date(self.env, period.end, lang_code=lang),
         )
-        return {
+        vals = {
             "product_id": line.product_id.id,
             "name": description,
             "quantity": 1.0,
             "price_unit": amount,
             "contract_line_id": line.id,
-            "analytic_distribution": line.analytic_distribution,
         }
+        if line.analytic_distribution:
+            vals["analytic_distribution"] = line.analytic_distribution
+        return vals
 
     @api.model
     def _prepare_charge_entry_vals(self, partner, invoice_lines):

@@ -161,13 +161,13 @@ class IspBillingRun(models.Model):
     # === CRON === #
 
     @api.model
-    def _cron_batch(self, job):
+    def _cron_batch(self, job, date=None):
         """Process one bounded batch of ``job`` for today and report progress.
 
         ir.cron commits after each call and calls again while work remains, so
         a crash loses at most the current batch, and nothing is charged twice.
         """
-        date = fields.Date.context_today(self)
+        date = fields.Date.to_date(date) or fields.Date.context_today(self)
         marker = JOB_MARKERS[job]
         Partner = self.env["res.partner"]
         done = remaining = 0

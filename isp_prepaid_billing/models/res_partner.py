@@ -296,11 +296,12 @@ class ResPartner(models.Model):
     # === CRONS === #
 
     @api.model
-    def _cron_isp_charge(self):
-        """Charge prepaid, invoice recurring and postpaid customers due today."""
-        return self.env["isp.billing.run"]._cron_batch("charge")
+    def _cron_isp_charge(self, date=None):
+        """Charge prepaid, invoice recurring and postpaid customers due today
+        (or on ``date``)."""
+        return self.env["isp.billing.run"]._cron_batch("charge", date)
 
     @api.model
-    def _cron_isp_status(self):
-        """Block, deactivate and restore credit as of today."""
-        return self.env["isp.billing.run"]._cron_batch("status")
+    def _cron_isp_status(self, date=None):
+        """Block, deactivate and restore credit as of today (or ``date``)."""
+        return self.env["isp.billing.run"]._cron_batch("status", date)

@@ -40,9 +40,7 @@ class IspBillingCase(AccountTestInvoicingCommon):
         )
         cls.bank_journal = cls.company_data["default_journal_bank"]
         # Customer receipts must reach the receivable at once (balance = ledger).
-        cls.bank_journal.inbound_payment_method_line_ids.payment_account_id = (
-            cls.bank_journal.default_account_id
-        )
+        cls.company.action_isp_setup_payment_journals()
 
     @classmethod
     def make_subscriber(cls, name="Subscriber", billing_type="prepaid", **values):

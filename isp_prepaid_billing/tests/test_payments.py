@@ -64,3 +64,21 @@ class TestPayments(IspBillingCase):
             payment.action_post()
         self.assertEqual(payment.state, "draft")
         self.assertBalance(customer, 0.0)
+
+    def test_payment_that_would_not_reach_the_balance_is_refused(self):
+        till = self.env["account.journal"].create(
+            {"name": "Shop till", "type": "cash", "code": "TILL", "company_id": self.company.id}
+        )
+        customer = self.make_subscriber("Uli")
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": customer.id,
+                "amount": 10.0,
+                "journal_id": till.id,
+            }
+        )
+        with self.assertRefused(ValidationError, "outstanding receipts account"):
+            payment.action_post()
+        self.assertEqual(payment.state, "draft")
