@@ -1,5 +1,5 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 
 
 class ResCompany(models.Model):
@@ -46,30 +46,3 @@ class ResCompany(models.Model):
             [*self.env["account.journal"]._check_company_domain(self), ("type", "=", "sale")],
             limit=1,
         )
-
-    def action_isp_setup_payment_journals(self):
-        """Make customer receipts of the bank and cash journals post at once.
-
-        Odoo 18 leaves a receipt without journal entry until bank reconciliation
-        when its payment method has no outstanding account; an ISP balance must
-        move the moment money is recorded, so receipts post to the journal's
-        own account instead.
-        """
-        lines = self.env["account.payment.method.line"].search(
-            [
-                ("journal_id.company_id", "in", self.ids),
-                ("journal_id.type", "in", ("bank", "cash")),
-                ("payment_type", "=", "inbound"),
-                ("payment_account_id", "=", False),
-            ]
-        )
-        for line in lines:
-            line.payment_account_id = line.journal_id.default_account_id
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "type": "success",
-                "message": _("%(count)s payment method(s) now post receipts at once.", count=len(lines)),
-            },
-        }

@@ -56,6 +56,3 @@ class ResConfigSettings(models.TransientModel):
         return self.env["ir.actions.act_window"]._for_xml_id(
             "isp_prepaid_billing.isp_customer_update_action"
         )
-
-    def action_isp_setup_payment_journals(self):
-        return self.company_id.action_isp_setup_payment_journals()

@@ -39,8 +39,6 @@ class IspBillingCase(AccountTestInvoicingCommon):
             }
         )
         cls.bank_journal = cls.company_data["default_journal_bank"]
-        # Customer receipts must reach the receivable at once (balance = ledger).
-        cls.company.action_isp_setup_payment_journals()
 
     @classmethod
     def make_subscriber(cls, name="Subscriber", billing_type="prepaid", **values):
