@@ -94,20 +94,21 @@ def time_contract_cron(env):
     return len(moves), created - start, end - created
 
 
+def run_cron_to_completion(env, cron_method):
+    """Call a batch cron method as ir.cron does: commit after each batch."""
+    while True:
+        done, __ = cron_method(BILLING_DAY)
+        env.cr.commit()
+        if not done:
+            return
+
+
 def time_our_cron(env, isp_partners):
     Partner = env["res.partner"]
     start = time.perf_counter()
-    while True:
-        done, __ = Partner._cron_isp_charge(BILLING_DAY)
-        env.cr.commit()
-        if not done:
-            break
+    run_cron_to_completion(env, Partner._cron_isp_charge)
     charged = time.perf_counter()
-    while True:
-        done, __ = Partner._cron_isp_status(BILLING_DAY)
-        env.cr.commit()
-        if not done:
-            break
+    run_cron_to_completion(env, Partner._cron_isp_status)
     end = time.perf_counter()
     invoices = env["account.move"].search_count(
         [("partner_id", "in", isp_partners.ids), ("isp_is_billing", "=", True),

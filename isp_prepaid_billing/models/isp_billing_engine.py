@@ -204,7 +204,7 @@ class IspBillingEngine(models.AbstractModel):
     # === EXECUTION === #
 
     @api.model
-    def _execute(self, partners, date, manual=False):
+    def _execute(self, partners, date):
         """Charge/invoice what is due on ``date``. One failing customer never
         rolls back the others: it is retried alone and its error recorded."""
         partners = self._lock_partners(partners.commercial_partner_id)
@@ -219,7 +219,7 @@ class IspBillingEngine(models.AbstractModel):
                 for plan in to_charge:
                     self._apply_one(plan, date)
         self._block_lapsed_prepaid(
-            [plan for plan in plans if plan.action == "insufficient"], date, manual
+            [plan for plan in plans if plan.action == "insufficient"], date
         )
         self._record_errors(plans)
         return plans
@@ -410,7 +410,10 @@ class IspBillingEngine(models.AbstractModel):
                 lambda line: line.account_type == "asset_receivable" and not line.reconciled
             )
             credit = credit_by_partner.get(plan.partner, self.env["account.move.line"])
-            credit = credit.filtered(lambda line: line.account_id == move_lines.account_id)
+            credit = credit.filtered(
+                lambda line: line.account_id == move_lines.account_id
+                and line.company_id == plan.move.company_id
+            )
             if not credit or not move_lines:
                 continue
             if not self._may_pay_from_credit(plan, move_lines, credit):
@@ -445,7 +448,7 @@ class IspBillingEngine(models.AbstractModel):
             contracts.write({"isp_charged_until": end})
 
     @api.model
-    def _block_lapsed_prepaid(self, plans, date, manual):
+    def _block_lapsed_prepaid(self, plans, date):
         for plan in plans:
             partner = plan.partner
             lapsed = any(

@@ -4,7 +4,7 @@ import logging
 from markupsafe import Markup
 
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 from .isp_billing_settings_mixin import ISP_SETTING_FIELDS
 
@@ -16,6 +16,12 @@ ISP_STATUSES = [
     ("blocked", "Blocked"),
     ("inactive", "Inactive"),
 ]
+ISP_PROTECTED_FIELDS = {
+    "isp_billing_enabled",
+    "isp_company_id",
+    "isp_payment_journal_id",
+    *ISP_SETTING_FIELDS,
+}
 # Which statuses each status may be reached from.
 ISP_STATUS_SOURCES = {
     "active": ("new", "blocked", "inactive"),
@@ -161,6 +167,27 @@ class ResPartner(models.Model):
             values["isp_billing_day"] = min(fields.Date.context_today(self).day, 28)
         return values
 
+    def write(self, vals):
+        self._isp_check_settings_access(vals)
+        return super().write(vals)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("isp_billing_enabled"):
+                self._isp_check_settings_access(vals)
+        return super().create(vals_list)
+
+    @api.model
+    def _isp_check_settings_access(self, vals):
+        """Billing settings of customers are for ISP billing staff only."""
+        if self.env.su or not set(vals) & ISP_PROTECTED_FIELDS:
+            return
+        if not self.env.user.has_group("isp_prepaid_billing.isp_prepaid_billing_group_user"):
+            raise AccessError(
+                _("Only ISP billing staff can change the billing settings of a customer.")
+            )
+
     # === ACTIONS === #
 
     def action_isp_charge_and_invoice(self):
@@ -168,7 +195,7 @@ class ResPartner(models.Model):
         date = fields.Date.context_today(self)
         for partner in self:
             partner._isp_check_billable()
-        plans = self.env["isp.billing.engine"]._execute(self, date, manual=True)
+        plans = self.env["isp.billing.engine"]._execute(self, date)
         refused = [plan for plan in plans if plan.action == "insufficient"]
         if refused and len(self) == 1:
             raise UserError(refused[0].message)
@@ -266,7 +293,7 @@ class ResPartner(models.Model):
         )
         prepaid = customers.filtered(lambda p: p.isp_billing_type == "prepaid")
         if prepaid:
-            self.env["isp.billing.engine"]._execute(prepaid, date, manual=True)
+            self.env["isp.billing.engine"]._execute(prepaid, date)
         (customers - prepaid)._isp_reactivate_if_funded(date)
 
     def _isp_refresh_balance(self):

@@ -109,3 +109,17 @@ class TestSettingsAndAccess(IspBillingCase):
             company_ids=[Command.set(other.ids)],
         )
         self.assertFalse(self.env["isp.charge"].with_user(user).search([]))
+
+    def test_only_billing_staff_change_customer_billing_settings(self):
+        customer = self.make_subscriber("Dina")
+        clerk = new_test_user(
+            self.env,
+            login="sales_clerk",
+            groups="base.group_user,base.group_partner_manager",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        customer.with_user(clerk).write({"phone": "+1 555 0100"})  # ordinary edits work
+        with self.assertRefused(AccessError, "billing staff"):
+            customer.with_user(clerk).write({"isp_minimum_balance": -500.0})
+        self.assertMoney(customer.isp_minimum_balance, 0.0)
