@@ -64,3 +64,22 @@ class TestPayments(IspBillingCase):
             payment.action_post()
         self.assertEqual(payment.state, "draft")
         self.assertBalance(customer, 0.0)
+
+    def _invoice_with_partial_credit(self, allow_negative):
+        self.company.isp_allow_negative_balance_payment = allow_negative
+        customer = self.make_subscriber(f"Vera {allow_negative}", billing_type="recurring")
+        self.make_subscription(customer, price=30.0, date_start="2026-04-01")
+        self.pay(customer, 10.0, date="2026-03-28")
+        self.run_engine(customer, "2026-04-01")
+        self.assertBalance(customer, -20.0)  # the ledger is the same either way
+        return self.isp_invoices(customer)
+
+    def test_credit_short_of_the_invoice_is_kept_by_default(self):
+        invoice = self._invoice_with_partial_credit(allow_negative=False)
+        self.assertEqual(invoice.payment_state, "not_paid")
+        self.assertMoney(invoice.amount_residual, 30.0)
+
+    def test_credit_short_of_the_invoice_pays_part_when_allowed(self):
+        invoice = self._invoice_with_partial_credit(allow_negative=True)
+        self.assertEqual(invoice.payment_state, "partial")
+        self.assertMoney(invoice.amount_residual, 20.0)
