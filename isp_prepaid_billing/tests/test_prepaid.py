@@ -131,3 +131,44 @@ class TestPrepaid(IspBillingCase):
         self.assertFalse(subscription.isp_next_charge_date)
         self.run_engine(customer, "2026-03-21")
         self.assertEqual(len(self.isp_invoices(customer)), 2)
+
+    def test_funds_check_uses_the_total_with_taxes(self):
+        vat = self.env["account.tax"].create(
+            {
+                "name": "VAT 20%",
+                "amount": 20.0,
+                "type_tax_use": "sale",
+                "company_id": self.company.id,
+                "country_id": self.company.account_fiscal_country_id.id,
+            }
+        )
+        self.plan.taxes_id = vat
+        short = self.make_subscriber("Hugo")
+        self.make_subscription(short, price=25.0, date_start="2026-03-01")
+        self.pay(short, 29.99, date="2026-03-01")
+        plans = self.run_engine(short, "2026-03-01")
+        self.assertEqual(plans[0].action, "insufficient")
+        self.assertMoney(plans[0].total, 30.0)
+        self.assertFalse(self.isp_invoices(short))
+
+        enough = self.make_subscriber("Iris")
+        self.make_subscription(enough, price=25.0, date_start="2026-03-01")
+        self.pay(enough, 30.0, date="2026-03-01")
+        self.run_engine(enough, "2026-03-01")
+        invoice = self.isp_invoices(enough)
+        self.assertMoney(invoice.amount_untaxed, 25.0)
+        self.assertMoney(invoice.amount_tax, 5.0)
+        self.assertEqual(invoice.payment_state, "paid")
+        self.assertBalance(enough, 0.0)
+
+    def test_status_changes_are_kept_in_the_chatter(self):
+        customer = self.make_subscriber("Jack")
+        self.make_subscription(customer, price=30.0, date_start="2026-03-05")
+        self.pay(customer, 30.0, date="2026-03-05")
+        self.run_engine(customer, "2026-03-05")
+        self.run_engine(customer, "2026-04-05")
+        bodies = " ".join(customer.message_ids.mapped("body"))
+        self.assertIn("Active", bodies)
+        self.assertIn("Blocked", bodies)
+        self.assertIn("Insufficient funds", bodies)
+        self.assertIn("Insufficient funds", customer.isp_status_reason)
