@@ -2,6 +2,7 @@
 from contextlib import contextmanager
 
 from odoo import Command, fields
+from odoo.tests import new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -75,6 +76,16 @@ class IspBillingCase(AccountTestInvoicingCommon):
                 ],
                 **values,
             }
+        )
+
+    def make_user(self, login, groups, company=None):
+        company = company or self.company
+        return new_test_user(
+            self.env,
+            login=login,
+            groups=groups,
+            company_id=company.id,
+            company_ids=[Command.set(company.ids)],
         )
 
     def pay(self, partner, amount, date=None):

@@ -3,9 +3,11 @@ from datetime import date
 
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import tagged
 
 from .common import IspBillingCase
+
+ISP_USER_GROUPS = "base.group_user,isp_prepaid_billing.isp_prepaid_billing_group_user"
 
 
 @tagged("post_install", "-at_install")
@@ -75,13 +77,7 @@ class TestSettingsAndAccess(IspBillingCase):
         self.assertTrue(regular._get_related_invoices())
 
     def test_billing_user_operates_but_cannot_change_settings(self):
-        user = new_test_user(
-            self.env,
-            login="isp_clerk",
-            groups="base.group_user,isp_prepaid_billing.isp_prepaid_billing_group_user",
-            company_id=self.company.id,
-            company_ids=[Command.set(self.company.ids)],
-        )
+        user = self.make_user("isp_clerk", ISP_USER_GROUPS)
         customer = self.make_subscriber("Bea")
         self.make_subscription(customer, date_start="2026-03-01")
         self.pay(customer, 30.0, date="2026-03-01")
@@ -101,24 +97,12 @@ class TestSettingsAndAccess(IspBillingCase):
         self.pay(customer, 30.0, date="2026-03-01")
         self.run_engine(customer, "2026-03-01")
         other = self.setup_other_company()["company"]
-        user = new_test_user(
-            self.env,
-            login="isp_other",
-            groups="base.group_user,isp_prepaid_billing.isp_prepaid_billing_group_user",
-            company_id=other.id,
-            company_ids=[Command.set(other.ids)],
-        )
+        user = self.make_user("isp_other", ISP_USER_GROUPS, other)
         self.assertFalse(self.env["isp.charge"].with_user(user).search([]))
 
     def test_only_billing_staff_change_customer_billing_settings(self):
         customer = self.make_subscriber("Dina")
-        clerk = new_test_user(
-            self.env,
-            login="sales_clerk",
-            groups="base.group_user,base.group_partner_manager",
-            company_id=self.company.id,
-            company_ids=[Command.set(self.company.ids)],
-        )
+        clerk = self.make_user("sales_clerk", "base.group_user,base.group_partner_manager")
         customer.with_user(clerk).write({"phone": "+1 555 0100"})  # ordinary edits work
         with self.assertRefused(AccessError, "billing staff"):
             customer.with_user(clerk).write({"isp_minimum_balance": -500.0})
