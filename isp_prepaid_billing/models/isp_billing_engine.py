@@ -226,14 +226,17 @@ class IspBillingEngine(models.AbstractModel):
 
     @api.model
     def _apply_one(self, plan, date):
+        plan.move = None  # a move of a rolled-back batch attempt no longer exists
         try:
             with self.env.cr.savepoint():
                 self._apply([plan], date)
         except pg_errors.UniqueViolation:
+            plan.move = None
             plan.action = "already"
             plan.message = _("Already charged by another run.")
         except Exception as exc:  # noqa: BLE001 - any error is shown on the customer
             _logger.exception("Billing failed for %s", plan.partner.display_name)
+            plan.move = None
             plan.error = str(exc)
 
     @api.model

@@ -39,6 +39,7 @@ class TestIdempotency(IspBillingCase):
         with mute_logger("odoo.sql_db"):
             engine._apply_one(plan, self._date("2026-04-01"))
         self.assertEqual(plan.action, "already")
+        self.assertFalse(plan.move)
         self.assertEqual(len(self.isp_invoices(customer)), 1)
         self.assertEqual(len(subscription.isp_charge_ids), 1)
 
@@ -59,6 +60,12 @@ class TestIdempotency(IspBillingCase):
         self.assertFalse(bad.isp_contract_ids.isp_charge_ids)
         self.assertTrue(bad.isp_billing_error)
         self.assertEqual([p.partner for p in plans if p.error], [bad])
+        run = self.env["isp.billing.run"].create({"date": "2026-04-01", "company_id": self.company.id})
+        run._record(plans, [])
+        bad_line = run.line_ids.filtered(lambda line: line.partner_id == bad)
+        self.assertEqual(bad_line.action, "error")
+        self.assertFalse(bad_line.move_id)
+        self.assertTrue(run.line_ids.filtered(lambda line: line.partner_id == good).move_id)
 
     @freeze_time("2026-04-01")
     def test_cron_works_in_batches_and_reruns_safely(self):
