@@ -226,7 +226,8 @@ class IspBillingEngine(models.AbstractModel):
 
     @api.model
     def _apply_one(self, plan, date):
-        plan.move = None  # a move of a rolled-back batch attempt no longer exists
+        # On failure the savepoint rolls the move back: forget it, so no run line
+        # points at a move that does not exist.
         try:
             with self.env.cr.savepoint():
                 self._apply([plan], date)

@@ -11,6 +11,15 @@ from .common import IspBillingCase
 class TestPrepaid(IspBillingCase):
     """Splynx "Prepaid (Custom)" and PayBill daily billing."""
 
+    def _lapsed_customer(self, name, **values):
+        """Paid 30 for the month from 5 March; renewal on 5 April finds no funds."""
+        customer = self.make_subscriber(name, **values)
+        subscription = self.make_subscription(customer, price=30.0, date_start="2026-03-05")
+        self.pay(customer, 30.0, date="2026-03-05")
+        self.run_engine(customer, "2026-03-05")
+        self.run_engine(customer, "2026-04-05")
+        return customer, subscription
+
     @freeze_time("2026-03-05")
     def test_charge_and_invoice_monthly_then_blocked_when_period_lapses(self):
         customer = self.make_subscriber("Alice")
@@ -40,11 +49,7 @@ class TestPrepaid(IspBillingCase):
 
     @freeze_time("2026-04-07")
     def test_payment_of_blocked_prepaid_customer_charges_new_period_at_once(self):
-        customer = self.make_subscriber("Bob")
-        subscription = self.make_subscription(customer, price=30.0, date_start="2026-03-05")
-        self.pay(customer, 30.0, date="2026-03-05")
-        self.run_engine(customer, "2026-03-05")
-        self.run_engine(customer, "2026-04-05")
+        customer, subscription = self._lapsed_customer("Bob")
         self.assertStatus(customer, "blocked", "2026-04-05")
 
         self.pay(customer, 30.0, date="2026-04-07")
@@ -76,11 +81,7 @@ class TestPrepaid(IspBillingCase):
         self.assertBalance(customer, 5.0)
 
     def test_deactivated_after_deactivation_period_and_no_longer_charged(self):
-        customer = self.make_subscriber("Dan", isp_deactivation_days=10)
-        self.make_subscription(customer, price=30.0, date_start="2026-03-05")
-        self.pay(customer, 30.0, date="2026-03-05")
-        self.run_engine(customer, "2026-03-05")
-        self.run_engine(customer, "2026-04-05")
+        customer, __ = self._lapsed_customer("Dan", isp_deactivation_days=10)
         self.assertStatus(customer, "blocked", "2026-04-05")
 
         self.sweep(customer, "2026-04-14")
@@ -162,11 +163,7 @@ class TestPrepaid(IspBillingCase):
         self.assertBalance(enough, 0.0)
 
     def test_status_changes_are_kept_in_the_chatter(self):
-        customer = self.make_subscriber("Jack")
-        self.make_subscription(customer, price=30.0, date_start="2026-03-05")
-        self.pay(customer, 30.0, date="2026-03-05")
-        self.run_engine(customer, "2026-03-05")
-        self.run_engine(customer, "2026-04-05")
+        customer, __ = self._lapsed_customer("Jack")
         bodies = " ".join(customer.message_ids.mapped("body"))
         self.assertIn("Active", bodies)
         self.assertIn("Blocked", bodies)
