@@ -16,6 +16,12 @@
         "security/isp_prepaid_billing_security.xml",
         # data
         "data/ir_cron_data.xml",
+        "data/isp_journal_data.xml",
+        # reports before the mail templates that attach them
+        "report/isp_proforma_report.xml",
+        "report/isp_receipt_report.xml",
+        "report/isp_statement_report.xml",
+        "data/mail_template_data.xml",
         # backend views, then menus (menus reference actions)
         "views/res_config_settings_views.xml",
         "views/res_partner_views.xml",
@@ -23,6 +29,8 @@
         "views/account_move_views.xml",
         "views/isp_charge_views.xml",
         "views/isp_billing_run_views.xml",
+        "views/isp_proforma_views.xml",
+        "views/account_payment_views.xml",
         "wizards/isp_customer_update_views.xml",
         "views/isp_prepaid_billing_menus.xml",
     ],

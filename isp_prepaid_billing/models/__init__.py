@@ -10,3 +10,10 @@ from . import isp_charge
 from . import isp_billing_engine
 from . import isp_billing_run
 from . import isp_billing_run_line
+from . import isp_number_counter
+from . import account_journal
+from . import isp_proforma
+from . import isp_proforma_line
+from . import isp_notification
+from . import isp_payment_forecast
+from . import isp_statement

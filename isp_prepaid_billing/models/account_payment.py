@@ -1,16 +1,54 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
-from odoo import _, models
+from odoo import _, fields, models
 from odoo.exceptions import ValidationError
 
 
 class AccountPayment(models.Model):
     _inherit = "account.payment"
 
+    isp_receipt_number = fields.Char(
+        string="Receipt Number", readonly=True, copy=False, index="btree_not_null"
+    )
+    isp_proforma_ids = fields.One2many(
+        "isp.proforma", "payment_id", string="Paid Proformas", readonly=True
+    )
+
+    _sql_constraints = [
+        (
+            "isp_receipt_number_unique",
+            "unique(company_id, isp_receipt_number)",
+            "A receipt number is used once per company.",
+        ),
+    ]
+
     def action_post(self):
         self._isp_check_payment()
         res = super().action_post()
+        self._isp_number_receipts()
         self._isp_settle()
         return res
+
+    def _isp_number_receipts(self):
+        """Every posted customer receipt gets its number from the company format."""
+        Counter = self.env["isp.number.counter"]
+        for payment in self.filtered(
+            lambda pay: pay.partner_type == "customer"
+            and pay.payment_type == "inbound"
+            and pay.state in ("in_process", "paid")
+            and not pay.isp_receipt_number
+        ):
+            company = payment.company_id
+            payment.isp_receipt_number = Counter._next_number(
+                company.isp_receipt_number_format,
+                company,
+                "receipt",
+                {
+                    "date": payment.date,
+                    "type": payment.journal_id.code,
+                    "partner_id": company.id,
+                    "customer_id": payment.partner_id.commercial_partner_id.id,
+                },
+            )
 
     def _isp_customer_payments(self):
         return self.filtered(
@@ -50,8 +88,12 @@ class AccountPayment(models.Model):
             lambda pay: pay.move_id.state == "posted"
         )
         for payment in payments.with_context(isp_settling_payment=True):
+            payment._isp_pay_proforma()
+            payment._isp_invoice_prepayment()
             payment._isp_pay_open_invoices()
+        Notification = self.env["isp.notification"]
         for payment in payments:
+            Notification._isp_queue("payment", payment.partner_id, payment, f"payment:{payment.id}")
             payment.partner_id._isp_after_payment(payment.date)
 
     def _isp_pay_open_invoices(self):
@@ -72,9 +114,12 @@ class AccountPayment(models.Model):
             ],
             order="invoice_date_due, invoice_date, id",
         )
-        exact = invoices.filtered(
-            lambda inv: inv.currency_id.compare_amounts(inv.amount_residual, self.amount) == 0
-        )[:1]
+        exact = invoices.browse()
+        if self.company_id.isp_auto_associate_payments:
+            exact = invoices.filtered(
+                lambda inv: inv.currency_id.compare_amounts(inv.amount_residual, self.amount)
+                == 0
+            )[:1]
         ordered = exact or invoices
         invoice_lines = ordered.line_ids.filtered(
             lambda line: line.account_type == "asset_receivable"
@@ -89,3 +134,70 @@ class AccountPayment(models.Model):
             if len(lines) < 2 or payment_lines.reconciled:
                 break
             lines.reconcile()
+
+    def _isp_pay_proforma(self):
+        """A payment of an open proforma's exact amount issues its tax invoice."""
+        self.ensure_one()
+        proforma = self.env["isp.proforma"].search(
+            [
+                ("partner_id", "=", self.partner_id.commercial_partner_id.id),
+                ("company_id", "=", self.company_id.id),
+                ("state", "=", "open"),
+            ],
+            order="date, id",
+        ).filtered(
+            lambda pro: pro.currency_id.compare_amounts(pro.amount_total, self.amount) == 0
+        )[:1]
+        if proforma:
+            proforma._isp_mark_paid(self)
+
+    def _isp_invoice_prepayment(self):
+        """Issue Invoice After Payment: a prepaid customer's payment becomes a tax
+        invoice for its full amount at once (tax included), paid by the payment."""
+        self.ensure_one()
+        company = self.company_id
+        customer = self.partner_id.commercial_partner_id
+        if (
+            not company.isp_invoice_after_payment
+            or customer.isp_billing_type != "prepaid"
+            or self.isp_proforma_ids
+        ):
+            return
+        tax = company.isp_invoice_after_payment_tax_id
+        untaxed = self.amount
+        if tax:
+            details = tax._get_tax_details(
+                self.amount,
+                1.0,
+                precision_rounding=self.currency_id.rounding,
+                special_mode="total_included",
+            )
+            untaxed = self.currency_id.round(details["total_excluded"])
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": customer.id,
+                "company_id": company.id,
+                "journal_id": company._isp_invoice_journal().id,
+                "currency_id": self.currency_id.id,
+                "invoice_date": self.date,
+                "isp_is_billing": True,
+                "invoice_line_ids": [
+                    fields.Command.create(
+                        {
+                            "name": company.with_context(
+                                lang=customer.lang
+                            ).isp_invoice_after_payment_text,
+                            "quantity": 1.0,
+                            "price_unit": untaxed,
+                            "account_id": company.isp_prepaid_account_id.id,
+                            "tax_ids": [fields.Command.set(tax.ids)],
+                        }
+                    )
+                ],
+            }
+        )
+        invoice.action_post()
+        (invoice.line_ids + self.move_id.line_ids).filtered(
+            lambda line: line.account_type == "asset_receivable" and not line.reconciled
+        ).reconcile()

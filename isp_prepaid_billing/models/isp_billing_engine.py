@@ -120,22 +120,24 @@ class IspBillingEngine(models.AbstractModel):
         return plan
 
     @api.model
-    def _contract_periods(self, contract, partner, date):
+    def _contract_periods(self, contract, partner, date, next_start=None):
+        """Periods of ``contract`` due on ``date``; ``next_start`` replaces the first
+        uncharged day when forecasting."""
         billing_type = partner.isp_billing_type
         if billing_type == "prepaid":
-            bounds = self._prepaid_bounds(contract, partner, date)
+            bounds = self._prepaid_bounds(contract, partner, date, next_start)
         else:
-            bounds = self._cycle_bounds(contract, partner, date, billing_type)
+            bounds = self._cycle_bounds(contract, partner, date, billing_type, next_start)
         return [
             self._price_period(contract, partner, start, end, factor)
             for start, end, factor in bounds
         ]
 
     @api.model
-    def _prepaid_bounds(self, contract, partner, date):
+    def _prepaid_bounds(self, contract, partner, date, next_start=None):
         """Prepaid periods run from the day charged; a lapsed customer restarts today."""
-        start = contract._isp_next_start()
-        if partner.isp_status != "active" and start < date:
+        start = next_start or contract._isp_next_start()
+        if not next_start and partner.isp_status != "active" and start < date:
             start = date
         unit, length = contract.isp_period_unit, contract.isp_period_length
         bounds = []
@@ -155,10 +157,10 @@ class IspBillingEngine(models.AbstractModel):
         return bounds
 
     @api.model
-    def _cycle_bounds(self, contract, partner, date, billing_type):
+    def _cycle_bounds(self, contract, partner, date, billing_type, next_start=None):
         """Recurring: up to the end of the cycle containing ``date`` (in advance).
         Postpaid: up to the day before that cycle (the period just used)."""
-        next_start = contract._isp_next_start()
+        next_start = next_start or contract._isp_next_start()
         billing_day = partner.isp_billing_day
         months = contract.isp_period_length or 1
         cycle_start, cycle_end = billing_periods.cycle_containing(
@@ -186,7 +188,9 @@ class IspBillingEngine(models.AbstractModel):
         return period
 
     @api.model
-    def _amount_with_taxes(self, line, amount, partner, tax_cache):
+    def _line_taxes(self, line, partner, tax_cache=None):
+        """Taxes of a subscription line for its customer (fiscal position applied)."""
+        tax_cache = {} if tax_cache is None else tax_cache
         product = line.product_id
         key = (product.id, partner.property_account_position_id.id)
         if key not in tax_cache:
@@ -194,12 +198,55 @@ class IspBillingEngine(models.AbstractModel):
             taxes = product.taxes_id.filtered(lambda t: t.company_id == company)
             fiscal_position = partner.with_company(company).property_account_position_id
             tax_cache[key] = fiscal_position.map_tax(taxes) if fiscal_position else taxes
-        taxes = tax_cache[key]
+        return tax_cache[key]
+
+    @api.model
+    def _amount_with_taxes(self, line, amount, partner, tax_cache):
+        taxes = self._line_taxes(line, partner, tax_cache)
         if not taxes:
             return amount
-        return taxes.compute_all(amount, partner.isp_currency_id, 1.0, product, partner)[
+        return taxes.compute_all(amount, partner.isp_currency_id, 1.0, line.product_id, partner)[
             "total_included"
         ]
+
+    # === FORECAST (read only) === #
+
+    @api.model
+    def _forecast(self, partner, date_from, date_to):
+        """The charges ``partner`` will get from ``date_from`` to ``date_to`` if every
+        one of them goes through: ``[(charge_date, PeriodCharge)]`` by date. Used by
+        proformas and the payment calendar; it writes nothing."""
+        partner = partner.commercial_partner_id
+        if not partner.isp_billing_enabled or partner.isp_status == "inactive":
+            return []
+        forecast = []
+        for contract in partner.isp_contract_ids.filtered("active"):
+            next_start = contract._isp_next_start()
+            charge_date = contract.isp_next_charge_date
+            while charge_date and charge_date <= date_to:
+                on = max(charge_date, date_from)
+                periods = [
+                    period
+                    for period in self._contract_periods(contract, partner, on, next_start)
+                    if period.lines
+                ]
+                if not periods:
+                    break
+                forecast += [(on, period) for period in periods]
+                next_start = max(period.end for period in periods) + billing_periods.ONE_DAY
+                charge_date = self._forecast_next_charge(contract, partner, next_start)
+        return sorted(forecast, key=lambda item: (item[0], item[1].start, item[1].contract.id))
+
+    @api.model
+    def _forecast_next_charge(self, contract, partner, next_start):
+        if contract.date_end and next_start > contract.date_end:
+            return False
+        if partner.isp_billing_type == "postpaid":
+            __, cycle_end = billing_periods.cycle_containing(
+                next_start, contract.date_start, partner.isp_billing_day, contract.isp_period_length or 1
+            )
+            return cycle_end + billing_periods.ONE_DAY
+        return next_start
 
     # === EXECUTION === #
 
@@ -271,6 +318,9 @@ class IspBillingEngine(models.AbstractModel):
         self.env["isp.charge"].sudo().create(charge_vals)
         moves._post(soft=False)
         self._reconcile_with_credit(plans)
+        Notification = self.env["isp.notification"]
+        for move in moves.filtered(lambda m: m.move_type == "out_invoice"):
+            Notification._isp_queue("invoice", move.partner_id, move, f"invoice:{move.id}")
         self._advance_contracts(plans)
         for plan in plans:
             partner = plan.partner
@@ -338,7 +388,9 @@ class IspBillingEngine(models.AbstractModel):
             for period in plan.periods
             for line, amount in period.lines
         ]
-        if partner.isp_billing_type == "prepaid" and not company.isp_invoice_on_charge:
+        if partner.isp_billing_type == "prepaid" and (
+            not company.isp_invoice_on_charge or company.isp_invoice_after_payment
+        ):
             return vals | self._prepare_charge_entry_vals(partner, invoice_lines)
         return vals | {
             "move_type": "out_invoice",
@@ -370,7 +422,12 @@ class IspBillingEngine(models.AbstractModel):
     @api.model
     def _prepare_charge_entry_vals(self, partner, invoice_lines):
         """A charge without an invoice: receivable debit against the income accounts."""
-        receivable = partner.property_account_receivable_id
+        company = partner.isp_company_id or self.env.company
+        # With Issue Invoice After Payment the money was invoiced on arrival and
+        # waits on the prepaid balances account; otherwise it is receivable credit.
+        receivable = (
+            company.isp_invoice_after_payment and company.isp_prepaid_account_id
+        ) or partner.property_account_receivable_id
         line_vals = []
         for vals in invoice_lines:
             product = self.env["product.product"].browse(vals["product_id"])

@@ -1,5 +1,20 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
 from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..tools import number_formats
+
+NOTIFICATION_EVENTS = [
+    ("invoice", "Invoice issued"),
+    ("proforma", "Proforma issued"),
+    ("payment", "Payment received"),
+    ("reminder", "Payment reminder"),
+    ("overdue", "Invoice overdue"),
+    ("low_balance", "Prepaid balance low"),
+    ("blocked", "Service blocked"),
+    ("deactivated", "Service deactivated"),
+    ("reactivated", "Service reactivated"),
+]
 
 
 class ResCompany(models.Model):
@@ -35,10 +50,144 @@ class ResCompany(models.Model):
         help="Customers processed per committed batch by the billing crons.",
     )
 
+    # Numbering
+    isp_receipt_number_format = fields.Char(
+        string="Receipt Number Format",
+        default="{year}-{type|2}-{next|5}",
+        required=True,
+        help="{type} is the code of the payment's journal (cash, bank, card...).",
+    )
+    isp_proforma_number_format = fields.Char(
+        string="Proforma Number Format", default="{year}{next|6}", required=True
+    )
+    # Proforma invoices
+    isp_proforma_enabled = fields.Boolean(string="Automatic Proforma Invoices")
+    isp_proforma_day = fields.Integer(
+        string="Proforma Generation Day",
+        default=20,
+        help="Day of the month (1-28) on which proformas are created and sent.",
+    )
+    isp_proforma_months = fields.Integer(
+        string="Proforma Period (months)", default=1, help="Months a proforma covers (1-12)."
+    )
+    isp_proforma_for = fields.Selection(
+        [("current", "Current month"), ("next", "Next month")],
+        string="Create Proformas For",
+        default="next",
+        required=True,
+    )
+    isp_payment_instructions = fields.Text(
+        string="Payment Instructions",
+        translate=True,
+        help="Printed on proformas and invoices: how to pay (bank account, reference).",
+    )
+    # Prepaid invoicing options
+    isp_invoice_after_payment = fields.Boolean(
+        string="Issue Invoice After Payment",
+        help="Prepaid customers: every payment immediately produces a tax invoice for "
+        "its full amount; period charges then only use the balance.",
+    )
+    isp_invoice_after_payment_text = fields.Char(
+        string="Invoice Item Text", default="Prepayment for Internet service", translate=True
+    )
+    isp_invoice_after_payment_tax_id = fields.Many2one(
+        "account.tax",
+        string="Invoice Tax",
+        domain="[('type_tax_use', '=', 'sale'), ('company_id', '=', id)]",
+        help="Tax included in the payment's amount.",
+    )
+    isp_prepaid_account_id = fields.Many2one(
+        "account.account",
+        string="Prepaid Balances Account",
+        help="Liability account that holds invoiced prepayments until service "
+        "charges use them (Issue Invoice After Payment).",
+    )
+    isp_auto_associate_payments = fields.Boolean(
+        string="Auto Associate Payments to Invoices",
+        default=True,
+        help="A payment equal to an open invoice's total pays that invoice; any other "
+        "amount goes to the balance and pays invoices from there, oldest first.",
+    )
+    # Notifications
+    isp_notify_invoice = fields.Boolean(string="Notify: Invoice Issued", default=True)
+    isp_notify_proforma = fields.Boolean(string="Notify: Proforma Issued", default=True)
+    isp_notify_payment = fields.Boolean(string="Notify: Payment Received", default=True)
+    isp_notify_reminder = fields.Boolean(string="Notify: Payment Reminder", default=True)
+    isp_notify_overdue = fields.Boolean(string="Notify: Invoice Overdue", default=True)
+    isp_notify_low_balance = fields.Boolean(string="Notify: Prepaid Balance Low", default=True)
+    isp_notify_blocked = fields.Boolean(string="Notify: Service Blocked", default=True)
+    isp_notify_deactivated = fields.Boolean(string="Notify: Service Deactivated", default=True)
+    isp_notify_reactivated = fields.Boolean(string="Notify: Service Reactivated", default=True)
+    isp_reminder_days = fields.Integer(
+        string="Reminder Days Before Due", default=3, help="Send the reminder this many days before the due date."
+    )
+    isp_low_balance_days = fields.Integer(
+        string="Low Balance Warning Days",
+        default=3,
+        help="Warn prepaid customers this many days before their paid period ends "
+        "when the balance will not cover the next one.",
+    )
+
+    @api.constrains("isp_receipt_number_format", "isp_proforma_number_format")
+    def _check_isp_number_formats(self):
+        for company in self:
+            for template in (company.isp_receipt_number_format, company.isp_proforma_number_format):
+                try:
+                    number_formats.parse(template)
+                except number_formats.NumberFormatError as error:
+                    raise ValidationError(str(error)) from error
+
+    @api.constrains("isp_proforma_day", "isp_proforma_months", "isp_reminder_days", "isp_low_balance_days")
+    def _check_isp_document_ranges(self):
+        for company in self:
+            company._isp_check_range("isp_proforma_day", 1, 28)
+            company._isp_check_range("isp_proforma_months", 1, 12)
+            company._isp_check_range("isp_reminder_days", 0, 28)
+            company._isp_check_range("isp_low_balance_days", 0, 28)
+
+    @api.constrains("isp_invoice_after_payment", "isp_prepaid_account_id")
+    def _check_isp_invoice_after_payment(self):
+        for company in self.filtered("isp_invoice_after_payment"):
+            if not company.isp_prepaid_account_id:
+                raise ValidationError(
+                    self.env._(
+                        "Issue Invoice After Payment needs a Prepaid Balances Account: the "
+                        "invoiced prepayment waits there until service charges use it."
+                    )
+                )
+
+    def _isp_notifies(self, event):
+        self.ensure_one()
+        return self[f"isp_notify_{event}"]
+
     @api.depends("currency_id")
     def _compute_isp_currency_id(self):
         for company in self:
             company.isp_currency_id = company.currency_id
+
+    @api.model
+    def _isp_setup_invoice_journals(self):
+        """Give every company with a chart of accounts its own ISP sales journal,
+        numbered with the default ISP format (kept apart from other invoices so
+        the two numberings never mix)."""
+        from .account_journal import DEFAULT_INVOICE_FORMAT
+
+        Journal = self.env["account.journal"]
+        for company in self.search([("isp_journal_id", "=", False)]):
+            if not company.chart_template:
+                continue
+            codes = set(Journal.search(Journal._check_company_domain(company)).mapped("code"))
+            code = next(c for c in ("ISP", "ISP1", "ISP2", "ISP3", "ISPX") if c not in codes)
+            company.isp_journal_id = Journal.create(
+                {
+                    "name": self.env._("ISP Invoices"),
+                    "code": code,
+                    "type": "sale",
+                    "company_id": company.id,
+                    "refund_sequence": True,
+                    "isp_number_format": DEFAULT_INVOICE_FORMAT,
+                }
+            )
 
     def _isp_invoice_journal(self):
         self.ensure_one()

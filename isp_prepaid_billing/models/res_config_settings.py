@@ -52,6 +52,33 @@ class ResConfigSettings(models.TransientModel):
     isp_journal_id = fields.Many2one(related="company_id.isp_journal_id", readonly=False)
     isp_batch_size = fields.Integer(related="company_id.isp_batch_size", readonly=False)
 
+    isp_receipt_number_format = fields.Char(related="company_id.isp_receipt_number_format", readonly=False)
+    isp_proforma_number_format = fields.Char(related="company_id.isp_proforma_number_format", readonly=False)
+    isp_proforma_enabled = fields.Boolean(related="company_id.isp_proforma_enabled", readonly=False)
+    isp_proforma_day = fields.Integer(related="company_id.isp_proforma_day", readonly=False)
+    isp_proforma_months = fields.Integer(related="company_id.isp_proforma_months", readonly=False)
+    isp_proforma_for = fields.Selection(related="company_id.isp_proforma_for", readonly=False)
+    isp_payment_instructions = fields.Text(related="company_id.isp_payment_instructions", readonly=False)
+    isp_invoice_after_payment = fields.Boolean(related="company_id.isp_invoice_after_payment", readonly=False)
+    isp_invoice_after_payment_text = fields.Char(related="company_id.isp_invoice_after_payment_text", readonly=False)
+    isp_invoice_after_payment_tax_id = fields.Many2one(related="company_id.isp_invoice_after_payment_tax_id", readonly=False)
+    isp_prepaid_account_id = fields.Many2one(related="company_id.isp_prepaid_account_id", readonly=False)
+    isp_auto_associate_payments = fields.Boolean(related="company_id.isp_auto_associate_payments", readonly=False)
+    isp_notify_invoice = fields.Boolean(related="company_id.isp_notify_invoice", readonly=False)
+    isp_notify_proforma = fields.Boolean(related="company_id.isp_notify_proforma", readonly=False)
+    isp_notify_payment = fields.Boolean(related="company_id.isp_notify_payment", readonly=False)
+    isp_notify_reminder = fields.Boolean(related="company_id.isp_notify_reminder", readonly=False)
+    isp_notify_overdue = fields.Boolean(related="company_id.isp_notify_overdue", readonly=False)
+    isp_notify_low_balance = fields.Boolean(related="company_id.isp_notify_low_balance", readonly=False)
+    isp_notify_blocked = fields.Boolean(related="company_id.isp_notify_blocked", readonly=False)
+    isp_notify_deactivated = fields.Boolean(related="company_id.isp_notify_deactivated", readonly=False)
+    isp_notify_reactivated = fields.Boolean(related="company_id.isp_notify_reactivated", readonly=False)
+    isp_reminder_days = fields.Integer(related="company_id.isp_reminder_days", readonly=False)
+    isp_low_balance_days = fields.Integer(related="company_id.isp_low_balance_days", readonly=False)
+    isp_invoice_number_format = fields.Char(
+        related="company_id.isp_journal_id.isp_number_format", readonly=False
+    )
+
     def action_isp_update_customers(self):
         return self.env["ir.actions.act_window"]._for_xml_id(
             "isp_prepaid_billing.isp_customer_update_action"

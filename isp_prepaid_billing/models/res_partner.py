@@ -29,6 +29,17 @@ ISP_STATUS_SOURCES = {
     "inactive": ("new", "active", "blocked"),
 }
 
+# Status changes the customer is told about.
+STATUS_EVENTS = {
+    ("new", "blocked"): "blocked",
+    ("active", "blocked"): "blocked",
+    ("new", "inactive"): "deactivated",
+    ("active", "inactive"): "deactivated",
+    ("blocked", "inactive"): "deactivated",
+    ("blocked", "active"): "reactivated",
+    ("inactive", "active"): "reactivated",
+}
+
 
 class ResPartner(models.Model):
     _name = "res.partner"
@@ -93,6 +104,12 @@ class ResPartner(models.Model):
         store=True,
         index=True,
     )
+    isp_send_notifications = fields.Boolean(
+        string="Send Billing Notifications",
+        default=True,
+        help="E-mail this customer about invoices, payments, reminders and status changes.",
+    )
+    isp_proforma_ids = fields.One2many("isp.proforma", "partner_id", string="Proformas")
     isp_charge_checked_on = fields.Date(copy=False, readonly=True)
     isp_status_checked_on = fields.Date(copy=False, readonly=True)
     isp_billing_error = fields.Text(
@@ -110,10 +127,15 @@ class ResPartner(models.Model):
     def _compute_isp_balance(self):
         # The balance IS the accounting balance: one grouped query on receivable lines.
         commercial = self.commercial_partner_id
+        companies = self.isp_company_id or self.env.company
+        # Prepayments invoiced on arrival wait on the prepaid balances account.
+        prepaid_accounts = companies.isp_prepaid_account_id
         rows = self.env["account.move.line"].sudo()._read_group(
             [
                 ("partner_id", "in", commercial.ids),
+                "|",
                 ("account_type", "=", "asset_receivable"),
+                ("account_id", "in", prepaid_accounts.ids),
                 ("parent_state", "=", "posted"),
                 ("company_id", "in", self.isp_company_id.ids or self.env.company.ids),
             ],
@@ -235,6 +257,44 @@ class ResPartner(models.Model):
 
     # === BUSINESS METHODS === #
 
+    def action_isp_create_proforma(self):
+        self._isp_check_billable()
+        today = fields.Date.context_today(self)
+        proformas = self.env["isp.proforma"]._isp_create_for(self, today, raise_if_empty=True)
+        if not proformas:
+            raise UserError(
+                _("A proforma for this period already exists for %(customer)s.", customer=self.display_name)
+            )
+        return self.env["ir.actions.act_window"]._for_xml_id(
+            "isp_prepaid_billing.isp_proforma_action"
+        ) | {"res_id": proformas.id, "views": [(False, "form")]}
+
+    def action_isp_payment_calendar(self):
+        self.ensure_one()
+        self.check_access("read")
+        entries = self.env["isp.payment.forecast"]._isp_build(
+            self, fields.Date.context_today(self)
+        )
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "isp_prepaid_billing.isp_payment_forecast_action"
+        )
+        action["domain"] = [("id", "in", entries.ids)]
+        return action
+
+    def action_isp_statement(self):
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "isp_prepaid_billing.isp_statement_action"
+        )
+        action["context"] = {
+            "default_partner_id": self.commercial_partner_id.id,
+            "default_company_id": (self.isp_company_id or self.env.company).id,
+            "default_date_from": today.replace(day=1, month=1),
+            "default_date_to": today,
+        }
+        return action
+
     def _isp_check_billable(self):
         self.ensure_one()
         if not self.isp_billing_enabled:
@@ -274,9 +334,16 @@ class ResPartner(models.Model):
         to_change = self.filtered(lambda p: p.isp_status in ISP_STATUS_SOURCES[status])
         if not to_change:
             return to_change
+        events = {
+            partner: STATUS_EVENTS.get((partner.isp_status, status)) for partner in to_change
+        }
         to_change.write(
             {"isp_status": status, "isp_status_date": date, "isp_status_reason": reason}
         )
+        Notification = self.env["isp.notification"]
+        for partner, event in events.items():
+            if event:
+                Notification._isp_queue(event, partner, partner, f"{event}:{partner.id}:{date}")
         label = dict(ISP_STATUSES)[status]
         for partner in to_change:
             partner.message_post(

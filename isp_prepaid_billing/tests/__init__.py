@@ -7,3 +7,4 @@ from . import test_payments
 from . import test_billing_run
 from . import test_settings
 from . import test_idempotency
+from . import test_number_formats

@@ -1,1 +1,2 @@
 from . import billing_periods
+from . import number_formats

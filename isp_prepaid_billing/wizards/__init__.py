@@ -1,1 +1,2 @@
 from . import isp_customer_update
+from . import isp_proforma_link_payment

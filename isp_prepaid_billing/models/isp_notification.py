@@ -1,0 +1,185 @@
+# License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
+"""Customer billing notifications: queued once per event, sent by a cron.
+
+Queuing is one INSERT that does nothing when the event's key is already there,
+so re-running a job or a billing run never sends twice. Sending renders the
+event's mail template on its document and posts it in the customer's chatter,
+which e-mails the customer.
+"""
+
+import base64
+import logging
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+from .res_company import NOTIFICATION_EVENTS
+
+_logger = logging.getLogger(__name__)
+
+
+class IspNotification(models.Model):
+    _name = "isp.notification"
+    _description = "ISP billing notification"
+    _order = "id desc"
+
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True)
+    company_id = fields.Many2one("res.company", required=True)
+    event = fields.Selection(NOTIFICATION_EVENTS, required=True)
+    res_model = fields.Char(string="Document Model", required=True)
+    res_id = fields.Many2oneReference(string="Document", model_field="res_model", required=True)
+    key = fields.Char(required=True, help="Identifies the event: it is notified once.")
+    state = fields.Selection(
+        [("pending", "Pending"), ("sent", "Sent"), ("failed", "Failed")],
+        default="pending",
+        required=True,
+    )
+    message_id = fields.Many2one("mail.message", readonly=True)
+    error = fields.Text(readonly=True)
+
+    _sql_constraints = [("key_unique", "unique(key)", "Each event is notified once.")]
+
+    @api.model
+    def _isp_wants(self, event, partner):
+        partner = partner.commercial_partner_id
+        company = partner.isp_company_id or self.env.company
+        return partner.isp_billing_enabled and partner.isp_send_notifications and company._isp_notifies(event)
+
+    @api.model
+    def _isp_queue(self, event, partner, record, key, force=False):
+        """Queue ``event`` about ``record`` for ``partner`` unless its ``key`` was
+        queued before (or notifications are off). Returns the new notification."""
+        partner = partner.commercial_partner_id
+        if not force and not self._isp_wants(event, partner):
+            return self.browse()
+        if force:
+            key = f"{key}:manual:{fields.Datetime.now().isoformat()}"
+        company = partner.isp_company_id or self.env.company
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO isp_notification
+                       (partner_id, company_id, event, res_model, res_id, key, state,
+                        create_uid, write_uid, create_date, write_date)
+                VALUES (%(partner)s, %(company)s, %(event)s, %(model)s, %(res_id)s, %(key)s,
+                        'pending', %(uid)s, %(uid)s, now() at time zone 'UTC',
+                        now() at time zone 'UTC')
+                ON CONFLICT (key) DO NOTHING
+                RETURNING id
+                """,
+                partner=partner.id,
+                company=company.id,
+                event=event,
+                model=record._name,
+                res_id=record.id,
+                key=key,
+                uid=self.env.uid,
+            )
+        )
+        row = self.env.cr.fetchone()
+        return self.browse(row[0]) if row else self.browse()
+
+    # === SENDING === #
+
+    def _isp_send(self):
+        for notification in self.filtered(lambda n: n.state == "pending"):
+            try:
+                with self.env.cr.savepoint():
+                    notification._isp_send_one()
+            except Exception as error:  # noqa: BLE001 - kept on the row for staff
+                _logger.exception("Could not send ISP notification %s", notification.key)
+                notification.write({"state": "failed", "error": str(error)})
+
+    def _isp_send_one(self):
+        self.ensure_one()
+        template = self.env.ref(f"isp_prepaid_billing.mail_template_isp_{self.event}")
+        record = self.env[self.res_model].browse(self.res_id)
+        lang = template._render_lang(record.ids)[record.id]
+        values = template.with_context(lang=lang)._generate_template(
+            record.ids, ["subject", "body_html", "report_template_ids", "attachment_ids"]
+        )[record.id]
+        attachments = [
+            (name, base64.b64decode(content)) for name, content in values.get("attachments", [])
+        ]
+        message = self.partner_id.with_context(mail_notify_force_send=False).message_post(
+            body=values["body_html"],
+            subject=values["subject"],
+            partner_ids=self.partner_id.ids,
+            attachments=attachments,
+            attachment_ids=values.get("attachment_ids", []),
+            message_type="comment",
+            subtype_xmlid="mail.mt_comment",
+            email_layout_xmlid="mail.mail_notification_light",
+        )
+        self.write({"state": "sent", "message_id": message.id})
+
+    # === EVENTS FOUND BY DATE === #
+
+    @api.model
+    def _isp_queue_due_events(self, date):
+        """Reminders, overdue invoices and low prepaid balances as of ``date``."""
+        Move = self.env["account.move"]
+        open_invoices = Move.search(
+            [
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("isp_is_billing", "=", True),
+                ("payment_state", "in", ("not_paid", "partial")),
+                ("invoice_date_due", "!=", False),
+            ]
+        )
+        for invoice in open_invoices:
+            company = invoice.company_id
+            due = invoice.invoice_date_due
+            if due < date:
+                self._isp_queue("overdue", invoice.partner_id, invoice, f"overdue:{invoice.id}")
+            elif due <= date + relativedelta(days=company.isp_reminder_days) and company.isp_reminder_days:
+                self._isp_queue("reminder", invoice.partner_id, invoice, f"reminder:{invoice.id}")
+        self._isp_queue_low_balances(date)
+
+    @api.model
+    def _isp_queue_low_balances(self, date):
+        prepaid = self.env["res.partner"].search(
+            [
+                ("isp_billing_enabled", "=", True),
+                ("isp_billing_type", "=", "prepaid"),
+                ("isp_status", "=", "active"),
+                ("isp_next_charge_date", ">", date),
+            ]
+        )
+        Engine = self.env["isp.billing.engine"]
+        prepaid._isp_refresh_balance()
+        for partner in prepaid:
+            company = partner.isp_company_id or self.env.company
+            next_charge = partner.isp_next_charge_date
+            if next_charge - relativedelta(days=company.isp_low_balance_days) > date:
+                continue
+            coming = [
+                period
+                for on, period in Engine._forecast(partner, next_charge, next_charge)
+            ]
+            amount = sum(
+                Engine._amount_with_taxes(line, value, partner, {})
+                for period in coming
+                for line, value in period.lines
+            )
+            if coming and not partner._isp_has_funds_for(amount):
+                self._isp_queue(
+                    "low_balance", partner, partner, f"low_balance:{partner.id}:{next_charge}"
+                )
+
+    @api.model
+    def _cron_isp_notify(self, date=None, batch_size=200):
+        """Find date-driven events, then send what is pending, committing per batch."""
+        date = fields.Date.to_date(date) or fields.Date.context_today(self)
+        self._isp_queue_due_events(date)
+        pending = self.search([("state", "=", "pending")], order="id")
+        for index in range(0, len(pending), batch_size):
+            pending[index : index + batch_size]._isp_send()
+            if self.env.context.get("cron_id"):
+                self.env["ir.cron"]._notify_progress(
+                    done=index + batch_size, remaining=max(len(pending) - index - batch_size, 0)
+                )
+                self.env.cr.commit()

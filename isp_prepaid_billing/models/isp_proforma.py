@@ -1,0 +1,315 @@
+# License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
+"""Proforma invoices: requests for payment that touch neither the balance nor the
+ledger. Paying one issues the real tax invoice for the periods it lists."""
+
+import logging
+
+from dateutil.relativedelta import relativedelta
+from psycopg2 import errors as pg_errors
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from .isp_billing_engine import ChargePlan, PeriodCharge
+
+_logger = logging.getLogger(__name__)
+
+
+class IspProforma(models.Model):
+    _name = "isp.proforma"
+    _description = "Proforma invoice"
+    _inherit = ["portal.mixin", "mail.thread"]
+    _order = "date desc, id desc"
+
+    name = fields.Char(string="Number", readonly=True, copy=False, default="/")
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, readonly=True, index=True
+    )
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    currency_id = fields.Many2one("res.currency", required=True, readonly=True)
+    date = fields.Date(string="Issued On", required=True, readonly=True)
+    date_due = fields.Date(string="Pay By", readonly=True)
+    period_start = fields.Date(required=True, readonly=True)
+    period_end = fields.Date(required=True, readonly=True)
+    state = fields.Selection(
+        [
+            ("open", "Awaiting Payment"),
+            ("paid", "Paid"),
+            ("cancel", "Cancelled"),
+            ("superseded", "Superseded"),
+        ],
+        default="open",
+        required=True,
+        readonly=True,
+        copy=False,
+        tracking=True,
+    )
+    line_ids = fields.One2many("isp.proforma.line", "proforma_id", string="Services", readonly=True)
+    amount_untaxed = fields.Monetary(compute="_compute_amounts", store=True)
+    amount_tax = fields.Monetary(string="Taxes", compute="_compute_amounts", store=True)
+    amount_total = fields.Monetary(string="Total", compute="_compute_amounts", store=True)
+    invoice_id = fields.Many2one("account.move", string="Tax Invoice", readonly=True, copy=False)
+    payment_id = fields.Many2one("account.payment", string="Payment", readonly=True, copy=False)
+
+    def init(self):
+        # One live proforma per customer and period: a re-run creates nothing.
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS isp_proforma_period_unique "
+                "ON isp_proforma (partner_id, company_id, period_start) "
+                "WHERE state IN ('open', 'paid')"
+            )
+        )
+
+    @api.depends("line_ids.price_subtotal", "line_ids.price_total")
+    def _compute_amounts(self):
+        for proforma in self:
+            proforma.amount_untaxed = sum(proforma.line_ids.mapped("price_subtotal"))
+            proforma.amount_total = sum(proforma.line_ids.mapped("price_total"))
+            proforma.amount_tax = proforma.amount_total - proforma.amount_untaxed
+
+    def _compute_access_url(self):
+        super()._compute_access_url()
+        for proforma in self:
+            proforma.access_url = f"/my/isp/proforma/{proforma.id}"
+
+    def _get_report_base_filename(self):
+        return _("Proforma %(number)s", number=self.name)
+
+    def _amount_in_words(self):
+        self.ensure_one()
+        return self.currency_id.with_context(lang=self.partner_id.lang or "en_US").amount_to_text(
+            self.amount_total
+        )
+
+    # === GENERATION === #
+
+    @api.model
+    def _isp_period_for(self, company, date):
+        """The period the company's proformas issued on ``date`` cover."""
+        start = date.replace(day=1)
+        if company.isp_proforma_for == "next":
+            start += relativedelta(months=1)
+        end = start + relativedelta(months=company.isp_proforma_months) - relativedelta(days=1)
+        return start, end
+
+    @api.model
+    def _isp_create_for(self, partners, date, raise_if_empty=False):
+        """Create and return the proformas of ``partners`` for the period their
+        company covers on ``date``; customers with one already get nothing."""
+        proformas = self.browse()
+        Engine = self.env["isp.billing.engine"]
+        for partner in partners.commercial_partner_id:
+            company = partner.isp_company_id or self.env.company
+            start, end = self._isp_period_for(company, date)
+            if self.search_count(
+                [
+                    ("partner_id", "=", partner.id),
+                    ("company_id", "=", company.id),
+                    ("period_start", "=", start),
+                    ("state", "in", ("open", "paid")),
+                ]
+            ):
+                continue
+            forecast = [period for __, period in Engine._forecast(partner, start, end)]
+            if not forecast or partner.isp_billing_type == "postpaid":
+                if raise_if_empty:
+                    raise UserError(
+                        _(
+                            "%(customer)s has no prepaid or recurring service to charge "
+                            "from %(start)s to %(end)s: there is nothing to put on a proforma.",
+                            customer=partner.display_name,
+                            start=fields.Date.to_string(start),
+                            end=fields.Date.to_string(end),
+                        )
+                    )
+                continue
+            proformas |= self._isp_create_one(partner, company, date, start, end, forecast)
+        return proformas
+
+    @api.model
+    def _isp_create_one(self, partner, company, date, start, end, periods):
+        Engine = self.env["isp.billing.engine"]
+        due, __ = Engine._due_dates(partner, date)
+        lines = []
+        for period in periods:
+            for contract_line, amount in period.lines:
+                description = Engine._prepare_invoice_line_vals(period, contract_line, amount)
+                taxes = Engine._line_taxes(contract_line, partner)
+                lines.append(
+                    fields.Command.create(
+                        {
+                            "name": description["name"],
+                            "contract_line_id": contract_line.id,
+                            "product_id": contract_line.product_id.id,
+                            "period_start": period.start,
+                            "period_end": period.end,
+                            "price_unit": amount,
+                            "tax_ids": [fields.Command.set(taxes.ids)],
+                        }
+                    )
+                )
+        proforma = self.create(
+            {
+                "partner_id": partner.id,
+                "company_id": company.id,
+                "currency_id": company.currency_id.id,
+                "date": date,
+                "date_due": due,
+                "period_start": start,
+                "period_end": end,
+                "line_ids": lines,
+            }
+        )
+        proforma.name = self.env["isp.number.counter"]._next_number(
+            company.isp_proforma_number_format,
+            company,
+            "proforma",
+            {"date": date, "partner_id": company.id, "customer_id": partner.id},
+        )
+        self.env["isp.notification"]._isp_queue("proforma", partner, proforma, f"proforma:{proforma.id}")
+        return proforma
+
+    @api.model
+    def _cron_isp_proforma(self, date=None):
+        """On each company's proforma day, create and send the proformas of the
+        customers who will be charged in the period; committed per batch."""
+        date = fields.Date.to_date(date) or fields.Date.context_today(self)
+        companies = self.env["res.company"].search(
+            [("isp_proforma_enabled", "=", True), ("isp_proforma_day", "=", date.day)]
+        )
+        for company in companies:
+            start, __ = self._isp_period_for(company, date)
+            done = self.search(
+                [("company_id", "=", company.id), ("period_start", "=", start), ("state", "in", ("open", "paid"))]
+            ).partner_id
+            partners = self.env["res.partner"].search(
+                [
+                    ("isp_billing_enabled", "=", True),
+                    ("isp_company_id", "=", company.id),
+                    ("isp_status", "!=", "inactive"),
+                    ("isp_billing_type", "in", ("prepaid", "recurring")),
+                    ("id", "not in", done.ids),
+                ],
+                order="id",
+            )
+            batch_size = company.isp_batch_size or 200
+            for index in range(0, len(partners), batch_size):
+                batch = partners[index : index + batch_size]
+                try:
+                    with self.env.cr.savepoint():
+                        self.with_company(company)._isp_create_for(batch, date)
+                except pg_errors.UniqueViolation:
+                    _logger.info("Proformas of this batch were created by another worker")
+                self._isp_commit_progress(index + len(batch), len(partners))
+
+    def _isp_commit_progress(self, done, total):
+        cron = self.env.context.get("cron_id") and self.env["ir.cron"]
+        if cron:
+            cron._notify_progress(done=done, remaining=total - done)
+            self.env.cr.commit()
+
+    # === PAYMENT === #
+
+    def _isp_check_payable(self):
+        for proforma in self:
+            if proforma.state != "open":
+                raise UserError(
+                    _(
+                        "Proforma %(number)s is %(state)s: it cannot be paid.",
+                        number=proforma.name,
+                        state=dict(self._fields["state"]._description_selection(self.env))[
+                            proforma.state
+                        ],
+                    )
+                )
+
+    def _isp_mark_paid(self, payment):
+        """Issue the tax invoice of the proforma's periods, paid from ``payment``."""
+        self.ensure_one()
+        self._isp_check_payable()
+        if payment.partner_id.commercial_partner_id != self.partner_id:
+            raise UserError(_("This payment belongs to another customer."))
+        available = -sum(
+            payment.move_id.line_ids.filtered(
+                lambda line: line.account_type == "asset_receivable"
+            ).mapped("amount_residual")
+        )
+        if payment.currency_id.compare_amounts(available, self.amount_total) < 0:
+            raise UserError(
+                _(
+                    "Payment %(payment)s has %(amount)s left: not enough for proforma "
+                    "%(number)s (%(total)s).",
+                    payment=payment.name,
+                    amount=payment.currency_id.format(available),
+                    number=self.name,
+                    total=self.currency_id.format(self.amount_total),
+                )
+            )
+        invoice = self._isp_issue_invoice(payment.date)
+        self.write({"state": "paid", "payment_id": payment.id, "invoice_id": invoice.id})
+        self.message_post(
+            body=_("Paid by %(payment)s: tax invoice %(invoice)s issued.", payment=payment.name, invoice=invoice.name or "")
+        )
+        return invoice
+
+    def _isp_issue_invoice(self, date):
+        """Charge the proforma's periods through the engine; when the billing run
+        already charged them, the invoice it issued is the one."""
+        Engine = self.env["isp.billing.engine"]
+        periods = {}
+        for line in self.line_ids:
+            key = (line.contract_line_id.contract_id, line.period_start)
+            period = periods.setdefault(
+                key,
+                PeriodCharge(
+                    contract=line.contract_line_id.contract_id,
+                    start=line.period_start,
+                    end=line.period_end,
+                    factor=1,
+                ),
+            )
+            period.lines.append((line.contract_line_id, line.price_unit))
+        charged = self.env["isp.charge"].sudo().search(
+            [
+                ("contract_id", "in", [p.contract.id for p in periods.values()]),
+                ("period_start", "in", [p.start for p in periods.values()]),
+            ]
+        )
+        pending = [
+            period
+            for period in periods.values()
+            if not charged.filtered(
+                lambda c, p=period: c.contract_id == p.contract and c.period_start == p.start
+            )
+        ]
+        if pending:
+            plan = ChargePlan(partner=self.partner_id, date=date, action="charge", periods=pending)
+            plan.total = self.amount_total
+            Engine._apply([plan], date)
+            return plan.move
+        return charged.move_id[:1]
+
+    def action_link_payment(self):
+        self._isp_check_payable()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "isp.proforma.link.payment",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_proforma_id": self.id},
+        }
+
+    def action_cancel(self):
+        self._isp_check_payable()
+        self.state = "cancel"
+
+    def action_send(self):
+        for proforma in self:
+            self.env["isp.notification"]._isp_queue(
+                "proforma", proforma.partner_id, proforma, f"proforma:{proforma.id}", force=True
+            )._isp_send()
+
+    def action_print(self):
+        return self.env.ref("isp_prepaid_billing.action_report_isp_proforma").report_action(self)
