@@ -8,3 +8,6 @@ from . import test_billing_run
 from . import test_settings
 from . import test_idempotency
 from . import test_number_formats
+from . import test_proforma
+from . import test_billing_documents
+from . import test_notifications

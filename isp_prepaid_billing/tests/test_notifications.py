@@ -1,0 +1,99 @@
+# License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
+from odoo.tests import tagged
+
+from .common import IspBillingCase
+
+
+@tagged("post_install", "-at_install")
+class TestNotifications(IspBillingCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.Notification = cls.env["isp.notification"]
+        cls.company.write({"isp_reminder_days": 3, "isp_low_balance_days": 3})
+
+    def sent(self, customer, event=None):
+        domain = [("partner_id", "=", customer.id), ("state", "=", "sent")]
+        if event:
+            domain.append(("event", "=", event))
+        return self.Notification.search(domain)
+
+    def notify(self, date):
+        self.Notification._cron_isp_notify(date)
+
+    def test_each_event_is_sent_once_and_lands_in_the_chatter(self):
+        customer = self.make_subscriber("Fay", billing_type="recurring", email="fay@example.com")
+        self.make_subscription(customer, date_start="2026-03-01")
+        self.run_engine(customer, "2026-03-01")
+        self.notify("2026-03-01")
+        self.notify("2026-03-01")
+        invoice_mail = self.sent(customer, "invoice")
+        self.assertEqual(len(invoice_mail), 1)
+        invoice = self.isp_invoices(customer)
+        self.assertIn(invoice.name, invoice_mail.message_id.subject)
+        self.assertEqual(invoice_mail.message_id.model, "res.partner")
+        self.assertEqual(invoice_mail.message_id.res_id, customer.id)
+        self.assertIn(customer, invoice_mail.message_id.partner_ids)
+        self.assertTrue(invoice_mail.message_id.attachment_ids, "the invoice is attached")
+
+        # Reminder 3 days before the 15th, then overdue after it: once each.
+        self.notify("2026-03-11")
+        self.assertFalse(self.sent(customer, "reminder"))
+        for day in ("2026-03-12", "2026-03-13", "2026-03-15"):
+            self.notify(day)
+        self.assertEqual(len(self.sent(customer, "reminder")), 1)
+        self.assertFalse(self.sent(customer, "overdue"))
+        self.notify("2026-03-16")
+        self.notify("2026-03-17")
+        self.assertEqual(len(self.sent(customer, "overdue")), 1)
+
+        # Blocked, then paid: reactivated and the payment with its receipt.
+        self.sweep(customer, "2026-03-16")
+        self.sweep(customer, "2026-03-16")
+        payment = self.pay(customer, 30.0, "2026-03-18")
+        self.notify("2026-03-18")
+        self.notify("2026-03-18")
+        self.assertEqual(len(self.sent(customer, "blocked")), 1)
+        self.assertEqual(len(self.sent(customer, "reactivated")), 1)
+        payment_mail = self.sent(customer, "payment")
+        self.assertEqual(len(payment_mail), 1)
+        self.assertIn(payment.isp_receipt_number, payment_mail.message_id.subject)
+        self.assertTrue(payment_mail.message_id.attachment_ids, "the receipt is attached")
+
+    def test_deactivated_and_proforma_events(self):
+        customer = self.make_subscriber("Gil", billing_type="recurring")
+        self.make_subscription(customer, date_start="2026-03-01")
+        self.run_engine(customer, "2026-03-01")
+        self.sweep(customer, "2026-03-16")
+        self.sweep(customer, "2026-03-26")
+        self.assertStatus(customer, "inactive")
+        self.company.write({"isp_proforma_enabled": True, "isp_proforma_day": 20})
+        other = self.make_subscriber("Hep", billing_type="recurring")
+        self.make_subscription(other, date_start="2026-03-01")
+        self.env["isp.proforma"]._cron_isp_proforma("2026-03-20")
+        self.notify("2026-03-26")
+        self.assertEqual(len(self.sent(customer, "deactivated")), 1)
+        self.assertEqual(len(self.sent(other, "proforma")), 1)
+
+    def test_prepaid_low_balance_warning(self):
+        customer = self.make_subscriber("Ivo")
+        self.make_subscription(customer, date_start="2026-03-01")
+        self.pay(customer, 40.0, "2026-03-01")
+        self.run_engine(customer, "2026-03-01")  # paid until 31 March, 10 left
+        self.notify("2026-03-27")
+        self.assertFalse(self.sent(customer, "low_balance"))
+        self.notify("2026-03-29")
+        self.notify("2026-03-30")
+        self.assertEqual(len(self.sent(customer, "low_balance")), 1)
+
+    def test_switched_off_per_company_and_per_customer(self):
+        quiet = self.make_subscriber("Jo", billing_type="recurring", isp_send_notifications=False)
+        self.make_subscription(quiet, date_start="2026-03-01")
+        self.run_engine(quiet, "2026-03-01")
+        self.company.isp_notify_invoice = False
+        loud = self.make_subscriber("Kit", billing_type="recurring")
+        self.make_subscription(loud, date_start="2026-03-01")
+        self.run_engine(loud, "2026-03-01")
+        self.notify("2026-03-01")
+        self.assertFalse(self.sent(quiet))
+        self.assertFalse(self.sent(loud, "invoice"))

@@ -1,0 +1,154 @@
+# License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
+from odoo import fields
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import freeze_time, tagged
+
+from .common import IspBillingCase
+
+
+@tagged("post_install", "-at_install")
+class TestProforma(IspBillingCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.write(
+            {
+                "isp_proforma_enabled": True,
+                "isp_proforma_day": 20,
+                "isp_proforma_months": 1,
+                "isp_proforma_for": "next",
+            }
+        )
+        cls.Proforma = cls.env["isp.proforma"]
+
+    def recurring_customer(self, name="Rae"):
+        customer = self.make_subscriber(name, billing_type="recurring")
+        self.make_subscription(customer, date_start="2026-03-01")
+        self.run_engine(customer, "2026-03-01")
+        self.pay(customer, 30.0, "2026-03-02")  # March is paid
+        return customer
+
+    def proformas(self, customer):
+        return self.Proforma.search([("partner_id", "=", customer.id)])
+
+    def test_created_on_the_day_for_next_month_without_touching_the_ledger(self):
+        customer = self.recurring_customer()
+        moves_before = self.env["account.move"].search_count([("partner_id", "=", customer.id)])
+        self.Proforma._cron_isp_proforma("2026-03-19")
+        self.assertFalse(self.proformas(customer), "not the configured day")
+
+        self.Proforma._cron_isp_proforma("2026-03-20")
+        proforma = self.proformas(customer)
+        self.assertEqual(len(proforma), 1)
+        self.assertEqual(
+            (proforma.period_start, proforma.period_end),
+            (fields.Date.to_date("2026-04-01"), fields.Date.to_date("2026-04-30")),
+        )
+        self.assertEqual(proforma.line_ids.period_start, fields.Date.to_date("2026-04-01"))
+        self.assertMoney(proforma.amount_total, 30.0)
+        self.assertEqual(proforma.name, "2026000001")
+        self.assertEqual(proforma.date_due, fields.Date.to_date("2026-04-03"))
+        self.assertBalance(customer, 0.0)
+        self.assertEqual(
+            self.env["account.move"].search_count([("partner_id", "=", customer.id)]),
+            moves_before,
+        )
+        # Running the job again creates nothing.
+        self.Proforma._cron_isp_proforma("2026-03-20")
+        self.assertEqual(len(self.proformas(customer)), 1)
+
+    def test_current_month_option(self):
+        self.company.write({"isp_proforma_for": "current", "isp_proforma_day": 1, "isp_proforma_months": 2})
+        customer = self.make_subscriber("Sol", billing_type="recurring")
+        self.make_subscription(customer, date_start="2026-03-01")
+        self.Proforma._cron_isp_proforma("2026-03-01")
+        proforma = self.proformas(customer)
+        self.assertEqual(
+            (proforma.period_start, proforma.period_end),
+            (fields.Date.to_date("2026-03-01"), fields.Date.to_date("2026-04-30")),
+        )
+        # Two monthly charges fall in the two months: March and April.
+        self.assertEqual(len(proforma.line_ids), 2)
+        self.assertMoney(proforma.amount_total, 60.0)
+
+    def test_paying_the_amount_issues_the_tax_invoice(self):
+        customer = self.recurring_customer("Tam")
+        self.Proforma._cron_isp_proforma("2026-03-20")
+        proforma = self.proformas(customer)
+        payment = self.pay(customer, 30.0, "2026-03-25")
+
+        self.assertEqual(proforma.state, "paid")
+        self.assertEqual(proforma.payment_id, payment)
+        invoice = proforma.invoice_id
+        self.assertEqual(invoice.state, "posted")
+        self.assertEqual(invoice.invoice_date, fields.Date.to_date("2026-03-25"))
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+        self.assertEqual(invoice.isp_charge_ids.period_start, fields.Date.to_date("2026-04-01"))
+        self.assertBalance(customer, 0.0)
+        # The billing day finds April already invoiced.
+        self.run_engine(customer, "2026-04-01")
+        self.assertEqual(len(self.isp_invoices(customer)), 2)
+
+    def test_cron_invoiced_first_then_payment_links_that_invoice(self):
+        customer = self.recurring_customer("Uma")
+        self.Proforma._cron_isp_proforma("2026-03-20")
+        proforma = self.proformas(customer)
+        self.run_engine(customer, "2026-04-01")
+        april = self.isp_invoices(customer)[-1]
+        self.pay(customer, 30.0, "2026-04-03")
+        self.assertEqual(proforma.state, "paid")
+        self.assertEqual(proforma.invoice_id, april)
+        self.assertIn(april.payment_state, ("paid", "in_payment"))
+        self.assertEqual(len(self.isp_invoices(customer)), 2)
+
+    def test_other_amounts_and_cancelled_proformas_are_not_paid(self):
+        customer = self.recurring_customer("Vic")
+        self.Proforma._cron_isp_proforma("2026-03-20")
+        proforma = self.proformas(customer)
+        self.pay(customer, 12.0, "2026-03-22")
+        self.assertEqual(proforma.state, "open")
+        proforma.action_cancel()
+        payment = self.pay(customer, 30.0, "2026-03-23")
+        self.assertEqual(proforma.state, "cancel")
+        self.assertFalse(proforma.invoice_id)
+        wizard = self.env["isp.proforma.link.payment"].create(
+            {"proforma_id": proforma.id, "payment_id": payment.id}
+        )
+        with self.assertRefused(UserError, "cannot be paid"):
+            wizard.action_link()
+
+    def test_staff_link_a_payment(self):
+        customer = self.recurring_customer("Wes")
+        self.Proforma._cron_isp_proforma("2026-03-20")
+        proforma = self.proformas(customer)
+        payment = self.pay(customer, 50.0, "2026-03-22")  # not the exact amount
+        self.assertEqual(proforma.state, "open")
+        self.env["isp.proforma.link.payment"].create(
+            {"proforma_id": proforma.id, "payment_id": payment.id}
+        ).action_link()
+        self.assertEqual(proforma.state, "paid")
+        self.assertBalance(customer, 20.0)
+
+    def test_pdf_has_period_services_and_amount_in_words(self):
+        customer = self.recurring_customer("Xia")
+        self.company.isp_payment_instructions = "IBAN XX00 1234"
+        self.Proforma._cron_isp_proforma("2026-03-20")
+        proforma = self.proformas(customer)
+        html = self.env["ir.actions.report"]._render_qweb_html(
+            "isp_prepaid_billing.action_report_isp_proforma", proforma.ids
+        )[0].decode()
+        self.assertIn(proforma.name, html)
+        self.assertIn("Thirty", html)
+        self.assertIn("Fibre 100 Mbit/s", html)
+        self.assertIn("IBAN XX00 1234", html)
+
+    @freeze_time("2026-03-10")
+    def test_bad_input(self):
+        with self.assertRefused(ValidationError, "between 1 and 28"):
+            self.company.isp_proforma_day = 29
+        with self.assertRefused(ValidationError, "between 1 and 12"):
+            self.company.isp_proforma_months = 13
+        idle = self.make_subscriber("Yan", billing_type="recurring")
+        with self.assertRefused(UserError, "nothing to put on a proforma"):
+            idle.action_isp_create_proforma()
+        self.assertFalse(self.proformas(idle))
