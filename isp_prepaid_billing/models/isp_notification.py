@@ -25,11 +25,15 @@ class IspNotification(models.Model):
     _description = "ISP billing notification"
     _order = "id desc"
 
-    partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True)
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True
+    )
     company_id = fields.Many2one("res.company", required=True)
     event = fields.Selection(NOTIFICATION_EVENTS, required=True)
     res_model = fields.Char(string="Document Model", required=True)
-    res_id = fields.Many2oneReference(string="Document", model_field="res_model", required=True)
+    res_id = fields.Many2oneReference(
+        string="Document", model_field="res_model", required=True
+    )
     key = fields.Char(required=True, help="Identifies the event: it is notified once.")
     state = fields.Selection(
         [("pending", "Pending"), ("sent", "Sent"), ("failed", "Failed")],
@@ -45,7 +49,11 @@ class IspNotification(models.Model):
     def _isp_wants(self, event, partner):
         partner = partner.commercial_partner_id
         company = partner.isp_company_id or self.env.company
-        return partner.isp_billing_enabled and partner.isp_send_notifications and company._isp_notifies(event)
+        return (
+            partner.isp_billing_enabled
+            and partner.isp_send_notifications
+            and company._isp_notifies(event)
+        )
 
     @api.model
     def _isp_queue(self, event, partner, record, key, force=False):
@@ -89,7 +97,9 @@ class IspNotification(models.Model):
                 with self.env.cr.savepoint():
                     notification._isp_send_one()
             except Exception as error:  # noqa: BLE001 - kept on the row for staff
-                _logger.exception("Could not send ISP notification %s", notification.key)
+                _logger.exception(
+                    "Could not send ISP notification %s", notification.key
+                )
                 notification.write({"state": "failed", "error": str(error)})
 
     def _isp_send_one(self):
@@ -98,12 +108,16 @@ class IspNotification(models.Model):
         record = self.env[self.res_model].browse(self.res_id)
         lang = template._render_lang(record.ids)[record.id]
         values = template.with_context(lang=lang)._generate_template(
-            record.ids, ["subject", "body_html", "report_template_ids", "attachment_ids"]
+            record.ids,
+            ["subject", "body_html", "report_template_ids", "attachment_ids"],
         )[record.id]
         attachments = [
-            (name, base64.b64decode(content)) for name, content in values.get("attachments", [])
+            (name, base64.b64decode(content))
+            for name, content in values.get("attachments", [])
         ]
-        message = self.partner_id.with_context(mail_notify_force_send=False).message_post(
+        message = self.partner_id.with_context(
+            mail_notify_force_send=False
+        ).message_post(
             body=values["body_html"],
             subject=values["subject"],
             partner_ids=self.partner_id.ids,
@@ -134,9 +148,16 @@ class IspNotification(models.Model):
             company = invoice.company_id
             due = invoice.invoice_date_due
             if due < date:
-                self._isp_queue("overdue", invoice.partner_id, invoice, f"overdue:{invoice.id}")
-            elif due <= date + relativedelta(days=company.isp_reminder_days) and company.isp_reminder_days:
-                self._isp_queue("reminder", invoice.partner_id, invoice, f"reminder:{invoice.id}")
+                self._isp_queue(
+                    "overdue", invoice.partner_id, invoice, f"overdue:{invoice.id}"
+                )
+            elif (
+                due <= date + relativedelta(days=company.isp_reminder_days)
+                and company.isp_reminder_days
+            ):
+                self._isp_queue(
+                    "reminder", invoice.partner_id, invoice, f"reminder:{invoice.id}"
+                )
         self._isp_queue_low_balances(date)
 
     @api.model
@@ -167,7 +188,10 @@ class IspNotification(models.Model):
             )
             if coming and not partner._isp_has_funds_for(amount):
                 self._isp_queue(
-                    "low_balance", partner, partner, f"low_balance:{partner.id}:{next_charge}"
+                    "low_balance",
+                    partner,
+                    partner,
+                    f"low_balance:{partner.id}:{next_charge}",
                 )
 
     @api.model
@@ -180,6 +204,7 @@ class IspNotification(models.Model):
             pending[index : index + batch_size]._isp_send()
             if self.env.context.get("cron_id"):
                 self.env["ir.cron"]._notify_progress(
-                    done=index + batch_size, remaining=max(len(pending) - index - batch_size, 0)
+                    done=index + batch_size,
+                    remaining=max(len(pending) - index - batch_size, 0),
                 )
                 self.env.cr.commit()

@@ -18,12 +18,20 @@ class IspNumberCounter(models.Model):
     _rec_name = "scope"
 
     company_id = fields.Many2one("res.company", required=True, ondelete="cascade")
-    kind = fields.Char(required=True, help="Which documents: invoice journal, receipts, proformas.")
-    scope = fields.Char(required=True, help="Format, text before {next} and reset period.")
+    kind = fields.Char(
+        required=True, help="Which documents: invoice journal, receipts, proformas."
+    )
+    scope = fields.Char(
+        required=True, help="Format, text before {next} and reset period."
+    )
     value = fields.Integer(string="Last Value", readonly=True)
 
     _sql_constraints = [
-        ("scope_unique", "unique(company_id, kind, scope)", "A counter scope exists only once."),
+        (
+            "scope_unique",
+            "unique(company_id, kind, scope)",
+            "A counter scope exists only once.",
+        ),
     ]
 
     @api.model

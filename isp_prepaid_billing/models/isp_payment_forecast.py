@@ -16,7 +16,9 @@ class IspPaymentForecast(models.TransientModel):
     currency_id = fields.Many2one("res.currency", readonly=True)
     date = fields.Date(string="Charge Date", readonly=True)
     date_due = fields.Date(string="Pay By", readonly=True)
-    contract_id = fields.Many2one("contract.contract", string="Subscription", readonly=True)
+    contract_id = fields.Many2one(
+        "contract.contract", string="Subscription", readonly=True
+    )
     period_start = fields.Date(readonly=True)
     period_end = fields.Date(readonly=True)
     amount = fields.Monetary(readonly=True)

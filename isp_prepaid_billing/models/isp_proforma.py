@@ -26,7 +26,9 @@ class IspProforma(models.Model):
     partner_id = fields.Many2one(
         "res.partner", string="Customer", required=True, readonly=True, index=True
     )
-    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, index=True
+    )
     currency_id = fields.Many2one("res.currency", required=True, readonly=True)
     date = fields.Date(string="Issued On", required=True, readonly=True)
     date_due = fields.Date(string="Pay By", readonly=True)
@@ -45,12 +47,20 @@ class IspProforma(models.Model):
         copy=False,
         tracking=True,
     )
-    line_ids = fields.One2many("isp.proforma.line", "proforma_id", string="Services", readonly=True)
+    line_ids = fields.One2many(
+        "isp.proforma.line", "proforma_id", string="Services", readonly=True
+    )
     amount_untaxed = fields.Monetary(compute="_compute_amounts", store=True)
     amount_tax = fields.Monetary(string="Taxes", compute="_compute_amounts", store=True)
-    amount_total = fields.Monetary(string="Total", compute="_compute_amounts", store=True)
-    invoice_id = fields.Many2one("account.move", string="Tax Invoice", readonly=True, copy=False)
-    payment_id = fields.Many2one("account.payment", string="Payment", readonly=True, copy=False)
+    amount_total = fields.Monetary(
+        string="Total", compute="_compute_amounts", store=True
+    )
+    invoice_id = fields.Many2one(
+        "account.move", string="Tax Invoice", readonly=True, copy=False
+    )
+    payment_id = fields.Many2one(
+        "account.payment", string="Payment", readonly=True, copy=False
+    )
 
     def init(self):
         # One live proforma per customer and period: a re-run creates nothing.
@@ -79,9 +89,9 @@ class IspProforma(models.Model):
 
     def _amount_in_words(self):
         self.ensure_one()
-        return self.currency_id.with_context(lang=self.partner_id.lang or "en_US").amount_to_text(
-            self.amount_total
-        )
+        return self.currency_id.with_context(
+            lang=self.partner_id.lang or "en_US"
+        ).amount_to_text(self.amount_total)
 
     # === GENERATION === #
 
@@ -91,7 +101,11 @@ class IspProforma(models.Model):
         start = date.replace(day=1)
         if company.isp_proforma_for == "next":
             start += relativedelta(months=1)
-        end = start + relativedelta(months=company.isp_proforma_months) - relativedelta(days=1)
+        end = (
+            start
+            + relativedelta(months=company.isp_proforma_months)
+            - relativedelta(days=1)
+        )
         return start, end
 
     @api.model
@@ -125,7 +139,9 @@ class IspProforma(models.Model):
                         )
                     )
                 continue
-            proformas |= self._isp_create_one(partner, company, date, start, end, forecast)
+            proformas |= self._isp_create_one(
+                partner, company, date, start, end, forecast
+            )
         return proformas
 
     @api.model
@@ -135,7 +151,9 @@ class IspProforma(models.Model):
         lines = []
         for period in periods:
             for contract_line, amount in period.lines:
-                description = Engine._prepare_invoice_line_vals(period, contract_line, amount)
+                description = Engine._prepare_invoice_line_vals(
+                    period, contract_line, amount
+                )
                 taxes = Engine._line_taxes(contract_line, partner)
                 lines.append(
                     fields.Command.create(
@@ -168,7 +186,9 @@ class IspProforma(models.Model):
             "proforma",
             {"date": date, "partner_id": company.id, "customer_id": partner.id},
         )
-        self.env["isp.notification"]._isp_queue("proforma", partner, proforma, f"proforma:{proforma.id}")
+        self.env["isp.notification"]._isp_queue(
+            "proforma", partner, proforma, f"proforma:{proforma.id}"
+        )
         return proforma
 
     @api.model
@@ -182,7 +202,11 @@ class IspProforma(models.Model):
         for company in companies:
             start, __ = self._isp_period_for(company, date)
             done = self.search(
-                [("company_id", "=", company.id), ("period_start", "=", start), ("state", "in", ("open", "paid"))]
+                [
+                    ("company_id", "=", company.id),
+                    ("period_start", "=", start),
+                    ("state", "in", ("open", "paid")),
+                ]
             ).partner_id
             partners = self.env["res.partner"].search(
                 [
@@ -201,7 +225,9 @@ class IspProforma(models.Model):
                     with self.env.cr.savepoint():
                         self.with_company(company)._isp_create_for(batch, date)
                 except pg_errors.UniqueViolation:
-                    _logger.info("Proformas of this batch were created by another worker")
+                    _logger.info(
+                        "Proformas of this batch were created by another worker"
+                    )
                 self._isp_commit_progress(index + len(batch), len(partners))
 
     def _isp_commit_progress(self, done, total):
@@ -219,9 +245,9 @@ class IspProforma(models.Model):
                     _(
                         "Proforma %(number)s is %(state)s: it cannot be paid.",
                         number=proforma.name,
-                        state=dict(self._fields["state"]._description_selection(self.env))[
-                            proforma.state
-                        ],
+                        state=dict(
+                            self._fields["state"]._description_selection(self.env)
+                        )[proforma.state],
                     )
                 )
 
@@ -248,9 +274,15 @@ class IspProforma(models.Model):
                 )
             )
         invoice = self._isp_issue_invoice(payment.date)
-        self.write({"state": "paid", "payment_id": payment.id, "invoice_id": invoice.id})
+        self.write(
+            {"state": "paid", "payment_id": payment.id, "invoice_id": invoice.id}
+        )
         self.message_post(
-            body=_("Paid by %(payment)s: tax invoice %(invoice)s issued.", payment=payment.name, invoice=invoice.name or "")
+            body=_(
+                "Paid by %(payment)s: tax invoice %(invoice)s issued.",
+                payment=payment.name,
+                invoice=invoice.name or "",
+            )
         )
         return invoice
 
@@ -271,21 +303,29 @@ class IspProforma(models.Model):
                 ),
             )
             period.lines.append((line.contract_line_id, line.price_unit))
-        charged = self.env["isp.charge"].sudo().search(
-            [
-                ("contract_id", "in", [p.contract.id for p in periods.values()]),
-                ("period_start", "in", [p.start for p in periods.values()]),
-            ]
+        charged = (
+            self.env["isp.charge"]
+            .sudo()
+            .search(
+                [
+                    ("contract_id", "in", [p.contract.id for p in periods.values()]),
+                    ("period_start", "in", [p.start for p in periods.values()]),
+                ]
+            )
         )
         pending = [
             period
             for period in periods.values()
             if not charged.filtered(
-                lambda c, p=period: c.contract_id == p.contract and c.period_start == p.start
+                lambda c, p=period: (
+                    c.contract_id == p.contract and c.period_start == p.start
+                )
             )
         ]
         if pending:
-            plan = ChargePlan(partner=self.partner_id, date=date, action="charge", periods=pending)
+            plan = ChargePlan(
+                partner=self.partner_id, date=date, action="charge", periods=pending
+            )
             plan.total = self.amount_total
             Engine._apply([plan], date)
             return plan.move
@@ -308,8 +348,14 @@ class IspProforma(models.Model):
     def action_send(self):
         for proforma in self:
             self.env["isp.notification"]._isp_queue(
-                "proforma", proforma.partner_id, proforma, f"proforma:{proforma.id}", force=True
+                "proforma",
+                proforma.partner_id,
+                proforma,
+                f"proforma:{proforma.id}",
+                force=True,
             )._isp_send()
 
     def action_print(self):
-        return self.env.ref("isp_prepaid_billing.action_report_isp_proforma").report_action(self)
+        return self.env.ref(
+            "isp_prepaid_billing.action_report_isp_proforma"
+        ).report_action(self)

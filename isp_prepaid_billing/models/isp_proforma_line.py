@@ -7,7 +7,9 @@ class IspProformaLine(models.Model):
     _description = "Proforma invoice line"
     _order = "proforma_id, period_start, id"
 
-    proforma_id = fields.Many2one("isp.proforma", required=True, ondelete="cascade", index=True)
+    proforma_id = fields.Many2one(
+        "isp.proforma", required=True, ondelete="cascade", index=True
+    )
     currency_id = fields.Many2one(related="proforma_id.currency_id")
     name = fields.Char(string="Description", required=True)
     contract_line_id = fields.Many2one("contract.line", string="Service", required=True)

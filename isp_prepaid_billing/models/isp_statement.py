@@ -11,7 +11,9 @@ class IspStatement(models.TransientModel):
     _description = "ISP customer statement"
 
     partner_id = fields.Many2one("res.partner", string="Customer", required=True)
-    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
     date_from = fields.Date(required=True)
     date_to = fields.Date(required=True)
 
@@ -36,7 +38,9 @@ class IspStatement(models.TransientModel):
         self.ensure_one()
         Line = self.env["account.move.line"]
         opening = sum(
-            Line.search(self._ledger_domain() + [("date", "<", self.date_from)]).mapped("balance")
+            Line.search(self._ledger_domain() + [("date", "<", self.date_from)]).mapped(
+                "balance"
+            )
         )
         lines = Line.search(
             self._ledger_domain()
@@ -76,4 +80,6 @@ class IspStatement(models.TransientModel):
         }.get(move.move_type, _("Payment") if line.credit else _("Entry"))
 
     def action_print(self):
-        return self.env.ref("isp_prepaid_billing.action_report_isp_statement").report_action(self)
+        return self.env.ref(
+            "isp_prepaid_billing.action_report_isp_statement"
+        ).report_action(self)

@@ -1,5 +1,5 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
-from odoo import Command, fields
+from odoo import fields
 from odoo.tests import freeze_time, tagged
 
 from .common import IspBillingCase
@@ -11,14 +11,25 @@ class TestPrepaidInvoicingOptions(IspBillingCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.vat = cls.env["account.tax"].create(
-            {"name": "VAT 20%", "amount": 20.0, "type_tax_use": "sale", "company_id": cls.company.id}
+            {
+                "name": "VAT 20%",
+                "amount": 20.0,
+                "type_tax_use": "sale",
+                "company_id": cls.company.id,
+            }
         )
         cls.prepaid_account = cls.env["account.account"].create(
-            {"name": "Prepaid balances", "code": "249900", "account_type": "liability_current"}
+            {
+                "name": "Prepaid balances",
+                "code": "249900",
+                "account_type": "liability_current",
+            }
         )
 
     def tax_invoices(self, customer):
-        return self.isp_invoices(customer).filtered(lambda move: move.move_type == "out_invoice")
+        return self.isp_invoices(customer).filtered(
+            lambda move: move.move_type == "out_invoice"
+        )
 
     def test_invoice_after_payment_with_its_tax(self):
         self.company.write(
@@ -43,7 +54,9 @@ class TestPrepaidInvoicingOptions(IspBillingCase):
         self.run_engine(customer, "2026-03-01")
         # The charge works with the balance only: no further invoice.
         self.assertEqual(self.tax_invoices(customer), invoice)
-        self.assertEqual(customer.isp_contract_ids.isp_charge_ids.move_id.move_type, "entry")
+        self.assertEqual(
+            customer.isp_contract_ids.isp_charge_ids.move_id.move_type, "entry"
+        )
         self.assertBalance(customer, 70.0)
         self.assertStatus(customer, "active")
 
@@ -87,12 +100,21 @@ class TestStatementAndCalendar(IspBillingCase):
         self.pay(customer, 40.0, "2026-02-10")
         february = self.isp_invoices(customer)[1]
         refund = february._reverse_moves(
-            [{"date": fields.Date.to_date("2026-02-20"), "invoice_date": fields.Date.to_date("2026-02-20")}]
+            [
+                {
+                    "date": fields.Date.to_date("2026-02-20"),
+                    "invoice_date": fields.Date.to_date("2026-02-20"),
+                }
+            ]
         )
         refund.action_post()
 
         statement = self.env["isp.statement"].create(
-            {"partner_id": customer.id, "date_from": "2026-02-01", "date_to": "2026-03-31"}
+            {
+                "partner_id": customer.id,
+                "date_from": "2026-02-01",
+                "date_to": "2026-03-31",
+            }
         )
         data = statement._isp_statement_data()
         ledger = self.env["account.move.line"].search(
@@ -102,7 +124,9 @@ class TestStatementAndCalendar(IspBillingCase):
                 ("parent_state", "=", "posted"),
             ]
         )
-        before = ledger.filtered(lambda line: line.date < fields.Date.to_date("2026-02-01"))
+        before = ledger.filtered(
+            lambda line: line.date < fields.Date.to_date("2026-02-01")
+        )
         self.assertMoney(data["opening"], sum(before.mapped("balance")))  # 30 - 30 = 0
         self.assertMoney(data["opening"], 0.0)
         kinds = sorted(row["kind"] for row in data["rows"])
@@ -110,15 +134,21 @@ class TestStatementAndCalendar(IspBillingCase):
         self.assertMoney(data["closing"], sum(ledger.mapped("balance")))
         self.assertBalance(customer, -data["closing"])
         self.assertMoney(data["closing"], 30.0 * 3 - 70.0 - 30.0)
-        html = self.env["ir.actions.report"]._render_qweb_html(
-            "isp_prepaid_billing.action_report_isp_statement", statement.ids
-        )[0].decode()
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "isp_prepaid_billing.action_report_isp_statement", statement.ids
+            )[0]
+            .decode()
+        )
         self.assertIn("Opening balance", html)
         self.assertIn(february.name, html)
 
     @freeze_time("2026-03-15")
     def test_payment_calendar_lists_the_next_twelve_months(self):
-        customer = self.make_subscriber("Eli", billing_type="recurring", isp_payment_due_days=10)
+        customer = self.make_subscriber(
+            "Eli", billing_type="recurring", isp_payment_due_days=10
+        )
         self.make_subscription(customer, date_start="2026-03-01")
         self.make_subscription(
             customer, price=10.0, date_start="2026-03-01", date_end="2026-06-30"
@@ -128,12 +158,17 @@ class TestStatementAndCalendar(IspBillingCase):
         entries = self.env["isp.payment.forecast"].search(action["domain"])
         self.assertEqual(
             entries.filtered(lambda e: e.amount == 30.0).mapped("date"),
-            [fields.Date.to_date(f"{year}-{month:02d}-01") for year, month in
-             [(2026, m) for m in range(4, 13)] + [(2027, m) for m in range(1, 4)]],
+            [
+                fields.Date.to_date(f"{year}-{month:02d}-01")
+                for year, month in [(2026, m) for m in range(4, 13)]
+                + [(2027, m) for m in range(1, 4)]
+            ],
         )
         # The ten-unit line stops at its end date (April, May, June).
         self.assertEqual(len(entries.filtered(lambda e: e.amount == 10.0)), 3)
         april = entries.filtered(lambda e: e.date == fields.Date.to_date("2026-04-01"))
-        self.assertEqual(set(april.mapped("date_due")), {fields.Date.to_date("2026-04-10")})
+        self.assertEqual(
+            set(april.mapped("date_due")), {fields.Date.to_date("2026-04-10")}
+        )
         # Nothing was charged by looking.
         self.assertEqual(len(self.isp_invoices(customer)), 1)

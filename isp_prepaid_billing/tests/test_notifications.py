@@ -22,7 +22,9 @@ class TestNotifications(IspBillingCase):
         self.Notification._cron_isp_notify(date)
 
     def test_each_event_is_sent_once_and_lands_in_the_chatter(self):
-        customer = self.make_subscriber("Fay", billing_type="recurring", email="fay@example.com")
+        customer = self.make_subscriber(
+            "Fay", billing_type="recurring", email="fay@example.com"
+        )
         self.make_subscription(customer, date_start="2026-03-01")
         self.run_engine(customer, "2026-03-01")
         self.notify("2026-03-01")
@@ -34,7 +36,9 @@ class TestNotifications(IspBillingCase):
         self.assertEqual(invoice_mail.message_id.model, "res.partner")
         self.assertEqual(invoice_mail.message_id.res_id, customer.id)
         self.assertIn(customer, invoice_mail.message_id.partner_ids)
-        self.assertTrue(invoice_mail.message_id.attachment_ids, "the invoice is attached")
+        self.assertTrue(
+            invoice_mail.message_id.attachment_ids, "the invoice is attached"
+        )
 
         # Reminder 3 days before the 15th, then overdue after it: once each.
         self.notify("2026-03-11")
@@ -58,7 +62,9 @@ class TestNotifications(IspBillingCase):
         payment_mail = self.sent(customer, "payment")
         self.assertEqual(len(payment_mail), 1)
         self.assertIn(payment.isp_receipt_number, payment_mail.message_id.subject)
-        self.assertTrue(payment_mail.message_id.attachment_ids, "the receipt is attached")
+        self.assertTrue(
+            payment_mail.message_id.attachment_ids, "the receipt is attached"
+        )
 
     def test_deactivated_and_proforma_events(self):
         customer = self.make_subscriber("Gil", billing_type="recurring")
@@ -87,7 +93,9 @@ class TestNotifications(IspBillingCase):
         self.assertEqual(len(self.sent(customer, "low_balance")), 1)
 
     def test_switched_off_per_company_and_per_customer(self):
-        quiet = self.make_subscriber("Jo", billing_type="recurring", isp_send_notifications=False)
+        quiet = self.make_subscriber(
+            "Jo", billing_type="recurring", isp_send_notifications=False
+        )
         self.make_subscription(quiet, date_start="2026-03-01")
         self.run_engine(quiet, "2026-03-01")
         self.company.isp_notify_invoice = False

@@ -20,10 +20,18 @@ class TestNumberTemplates(BaseCase):
 
     def test_every_variable_and_padding(self):
         values = {"partner_id": 1, "customer_id": 42, "type": "7", "next": 3}
-        self.assertEqual(self.render("{year}{partner_id|2}{next|6}", **values), "202601000003")
-        self.assertEqual(self.render("{year}-{type|2}-{next|5}", **values), "2026-07-00003")
-        self.assertEqual(self.render("{year}/{month}/{day}/{next}", **values), "2026/03/05/3")
-        self.assertEqual(self.render("C{customer_id|5}-{next|3}", **values), "C00042-003")
+        self.assertEqual(
+            self.render("{year}{partner_id|2}{next|6}", **values), "202601000003"
+        )
+        self.assertEqual(
+            self.render("{year}-{type|2}-{next|5}", **values), "2026-07-00003"
+        )
+        self.assertEqual(
+            self.render("{year}/{month}/{day}/{next}", **values), "2026/03/05/3"
+        )
+        self.assertEqual(
+            self.render("C{customer_id|5}-{next|3}", **values), "C00042-003"
+        )
         self.assertEqual(self.render("L{location_id}-{next|2}", **values), "L-03")
         number = self.render("{rand_string}-{rand_number}-{next}", **values)
         letters, digits, counter = number.split("-")
@@ -36,7 +44,8 @@ class TestNumberTemplates(BaseCase):
         scope = number_formats.counter_scope
         fmt = "{year}{next|6}"
         self.assertNotEqual(
-            scope(fmt, {"date": date(2026, 12, 31)}), scope(fmt, {"date": date(2027, 1, 1)})
+            scope(fmt, {"date": date(2026, 12, 31)}),
+            scope(fmt, {"date": date(2027, 1, 1)}),
         )
         self.assertEqual(
             scope("INV{next|6}", {"date": date(2026, 12, 31)}),
@@ -68,9 +77,10 @@ class TestNumberTemplates(BaseCase):
             ("{customer_id}{next}", "directly follows {customer_id}"),
             ("", "empty"),
         ]:
-            with self.subTest(template=template), self.assertRaises(
-                number_formats.NumberFormatError
-            ) as caught:
+            with (
+                self.subTest(template=template),
+                self.assertRaises(number_formats.NumberFormatError) as caught,
+            ):
                 number_formats.parse(template)
             self.assertIn(text, str(caught.exception))
 
@@ -91,7 +101,9 @@ class TestDocumentNumbers(IspBillingCase):
         self.run_engine(customer, "2026-05-01")
         prefix = "2026%02d" % self.company.id
         names = self.isp_invoices(customer).mapped("name")
-        self.assertEqual(names, [f"{prefix}000001", f"{prefix}000002", f"{prefix}000003"])
+        self.assertEqual(
+            names, [f"{prefix}000001", f"{prefix}000002", f"{prefix}000003"]
+        )
 
     def test_yearly_reset_and_credit_notes_keep_odoo_numbering(self):
         customer = self.make_subscriber("Oto", billing_type="recurring")
@@ -99,8 +111,12 @@ class TestDocumentNumbers(IspBillingCase):
         self.run_engine(customer, "2026-12-01")
         self.run_engine(customer, "2027-01-01")
         december, january = self.isp_invoices(customer)
-        self.assertTrue(december.name.startswith("2026") and december.name.endswith("000001"))
-        self.assertTrue(january.name.startswith("2027") and january.name.endswith("000001"))
+        self.assertTrue(
+            december.name.startswith("2026") and december.name.endswith("000001")
+        )
+        self.assertTrue(
+            january.name.startswith("2027") and january.name.endswith("000001")
+        )
         refund = january._reverse_moves()
         refund.action_post()
         self.assertTrue(refund.name.startswith("R"), refund.name)
@@ -108,7 +124,9 @@ class TestDocumentNumbers(IspBillingCase):
     def test_a_draft_does_not_consume_a_number(self):
         customer = self.make_subscriber("Pia", billing_type="recurring")
         self.make_subscription(customer, date_start="2026-03-01")
-        draft = self.init_invoice("out_invoice", partner=customer, invoice_date="2026-03-02", amounts=[10])
+        draft = self.init_invoice(
+            "out_invoice", partner=customer, invoice_date="2026-03-02", amounts=[10]
+        )
         self.assertEqual(draft.journal_id, self.journal)
         self.run_engine(customer, "2026-03-01")
         self.assertTrue(self.isp_invoices(customer).name.endswith("000001"))
@@ -131,9 +149,13 @@ class TestDocumentNumbers(IspBillingCase):
         code = self.bank_journal.code
         self.assertEqual(first.isp_receipt_number, f"2026-{code}-00001")
         self.assertEqual(second.isp_receipt_number, f"2026-{code}-00002")
-        html = self.env["ir.actions.report"]._render_qweb_html(
-            "isp_prepaid_billing.action_report_isp_receipt", first.ids
-        )[0].decode()
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "isp_prepaid_billing.action_report_isp_receipt", first.ids
+            )[0]
+            .decode()
+        )
         self.assertIn(f"2026-{code}-00001", html)
         self.assertIn("Ten", html)  # amount in words
 

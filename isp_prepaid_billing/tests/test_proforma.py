@@ -33,7 +33,9 @@ class TestProforma(IspBillingCase):
 
     def test_created_on_the_day_for_next_month_without_touching_the_ledger(self):
         customer = self.recurring_customer()
-        moves_before = self.env["account.move"].search_count([("partner_id", "=", customer.id)])
+        moves_before = self.env["account.move"].search_count(
+            [("partner_id", "=", customer.id)]
+        )
         self.Proforma._cron_isp_proforma("2026-03-19")
         self.assertFalse(self.proformas(customer), "not the configured day")
 
@@ -44,7 +46,9 @@ class TestProforma(IspBillingCase):
             (proforma.period_start, proforma.period_end),
             (fields.Date.to_date("2026-04-01"), fields.Date.to_date("2026-04-30")),
         )
-        self.assertEqual(proforma.line_ids.period_start, fields.Date.to_date("2026-04-01"))
+        self.assertEqual(
+            proforma.line_ids.period_start, fields.Date.to_date("2026-04-01")
+        )
         self.assertMoney(proforma.amount_total, 30.0)
         self.assertEqual(proforma.name, "2026000001")
         self.assertEqual(proforma.date_due, fields.Date.to_date("2026-04-03"))
@@ -58,7 +62,13 @@ class TestProforma(IspBillingCase):
         self.assertEqual(len(self.proformas(customer)), 1)
 
     def test_current_month_option(self):
-        self.company.write({"isp_proforma_for": "current", "isp_proforma_day": 1, "isp_proforma_months": 2})
+        self.company.write(
+            {
+                "isp_proforma_for": "current",
+                "isp_proforma_day": 1,
+                "isp_proforma_months": 2,
+            }
+        )
         customer = self.make_subscriber("Sol", billing_type="recurring")
         self.make_subscription(customer, date_start="2026-03-01")
         self.Proforma._cron_isp_proforma("2026-03-01")
@@ -83,7 +93,9 @@ class TestProforma(IspBillingCase):
         self.assertEqual(invoice.state, "posted")
         self.assertEqual(invoice.invoice_date, fields.Date.to_date("2026-03-25"))
         self.assertIn(invoice.payment_state, ("paid", "in_payment"))
-        self.assertEqual(invoice.isp_charge_ids.period_start, fields.Date.to_date("2026-04-01"))
+        self.assertEqual(
+            invoice.isp_charge_ids.period_start, fields.Date.to_date("2026-04-01")
+        )
         self.assertBalance(customer, 0.0)
         # The billing day finds April already invoiced.
         self.run_engine(customer, "2026-04-01")
@@ -134,9 +146,13 @@ class TestProforma(IspBillingCase):
         self.company.isp_payment_instructions = "IBAN XX00 1234"
         self.Proforma._cron_isp_proforma("2026-03-20")
         proforma = self.proformas(customer)
-        html = self.env["ir.actions.report"]._render_qweb_html(
-            "isp_prepaid_billing.action_report_isp_proforma", proforma.ids
-        )[0].decode()
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "isp_prepaid_billing.action_report_isp_proforma", proforma.ids
+            )[0]
+            .decode()
+        )
         self.assertIn(proforma.name, html)
         self.assertIn("Thirty", html)
         self.assertIn("Fibre 100 Mbit/s", html)
