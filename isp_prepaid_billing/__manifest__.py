@@ -8,7 +8,7 @@
     "license": "AGPL-3",
     "author": "ISP Billing developers",
     "website": "https://github.com/isp-billing/isp_prepaid_billing",
-    "depends": ["account_payment", "contract"],
+    "depends": ["account_payment", "contract", "portal"],
     "data": [
         # security first: groups, then ACLs, then rules
         "security/isp_prepaid_billing_groups.xml",
@@ -21,6 +21,7 @@
         "report/isp_proforma_report.xml",
         "report/isp_receipt_report.xml",
         "report/isp_statement_report.xml",
+        "report/isp_refill_card_report.xml",
         "data/mail_template_data.xml",
         # backend views, then menus (menus reference actions)
         "views/res_config_settings_views.xml",
@@ -31,9 +32,14 @@
         "views/isp_billing_run_views.xml",
         "views/isp_proforma_views.xml",
         "views/account_payment_views.xml",
+        "views/isp_refill_card_views.xml",
+        "views/portal_templates.xml",
         "wizards/isp_customer_update_views.xml",
         "views/isp_prepaid_billing_menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["isp_prepaid_billing/static/tests/tours/*.js"],
+    },
     "demo": ["demo/isp_prepaid_billing_demo.xml"],
     "installable": True,
     "application": True,

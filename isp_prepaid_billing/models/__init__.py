@@ -17,3 +17,7 @@ from . import isp_proforma_line
 from . import isp_notification
 from . import isp_payment_forecast
 from . import isp_statement
+from . import payment_transaction
+from . import isp_refill_card_batch
+from . import isp_refill_card
+from . import isp_refill_attempt

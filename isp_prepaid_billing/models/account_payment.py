@@ -13,6 +13,24 @@ class AccountPayment(models.Model):
         "isp.proforma", "payment_id", string="Paid Proformas", readonly=True
     )
 
+    # What an online payment was made for (set from its payment transaction).
+    isp_prepay_periods = fields.Integer(
+        string="Periods Paid in Advance",
+        readonly=True,
+        copy=False,
+        help="Periods of the customer's subscriptions this payment charges at once.",
+    )
+    isp_extend_service = fields.Boolean(
+        string="Extends Service",
+        readonly=True,
+        copy=False,
+        help="The payment reactivates a service past its \"active to\" date: the "
+        "date moves to the end of the periods paid.",
+    )
+    isp_pay_proforma_id = fields.Many2one(
+        "isp.proforma", string="Proforma to Pay", readonly=True, copy=False
+    )
+
     _sql_constraints = [
         (
             "isp_receipt_number_unique",
@@ -90,6 +108,7 @@ class AccountPayment(models.Model):
         for payment in payments.with_context(isp_settling_payment=True):
             payment._isp_pay_proforma()
             payment._isp_invoice_prepayment()
+            payment._isp_charge_ahead()
             payment._isp_pay_open_invoices()
         Notification = self.env["isp.notification"]
         for payment in payments:
@@ -120,7 +139,9 @@ class AccountPayment(models.Model):
                 lambda inv: inv.currency_id.compare_amounts(inv.amount_residual, self.amount)
                 == 0
             )[:1]
-        ordered = exact or invoices
+        # Invoices the customer chose to pay (online) come first.
+        chosen = invoices & self.invoice_ids
+        ordered = chosen + (invoices - chosen) if chosen else exact or invoices
         invoice_lines = ordered.line_ids.filtered(
             lambda line: line.account_type == "asset_receivable"
             and not line.reconciled
@@ -138,6 +159,9 @@ class AccountPayment(models.Model):
     def _isp_pay_proforma(self):
         """A payment of an open proforma's exact amount issues its tax invoice."""
         self.ensure_one()
+        if self.isp_pay_proforma_id:
+            self.isp_pay_proforma_id._isp_mark_paid(self)
+            return
         proforma = self.env["isp.proforma"].search(
             [
                 ("partner_id", "=", self.partner_id.commercial_partner_id.id),
@@ -150,6 +174,17 @@ class AccountPayment(models.Model):
         )[:1]
         if proforma:
             proforma._isp_mark_paid(self)
+
+    def _isp_charge_ahead(self):
+        """An advance payment or a reactivation charges its periods at once."""
+        self.ensure_one()
+        if self.isp_prepay_periods:
+            self.env["isp.billing.engine"]._charge_ahead(
+                self.partner_id.commercial_partner_id,
+                self.isp_prepay_periods,
+                self.date,
+                extend_service=self.isp_extend_service,
+            )
 
     def _isp_invoice_prepayment(self):
         """Issue Invoice After Payment: a prepaid customer's payment becomes a tax

@@ -16,6 +16,7 @@ from dateutil.relativedelta import relativedelta
 from psycopg2 import errors as pg_errors
 
 from odoo import Command, _, api, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date
 
 from ..tools import billing_periods
@@ -24,6 +25,8 @@ _logger = logging.getLogger(__name__)
 
 # At most this many periods are caught up in one go for a prepaid customer.
 MAX_CATCH_UP_PERIODS = 12
+# A customer may pay up to a year of periods in advance.
+MAX_PERIODS_AHEAD = 12
 # Accounting documents made by the engine have no followers yet: skip the chatter
 # noise that dominates the cost of mass invoicing (see perf notes).
 QUIET_CONTEXT = {
@@ -140,12 +143,13 @@ class IspBillingEngine(models.AbstractModel):
         if not next_start and partner.isp_status != "active" and start < date:
             start = date
         unit, length = contract.isp_period_unit, contract.isp_period_length
+        date_end = self._service_end(contract)
         bounds = []
         while start <= date and len(bounds) < MAX_CATCH_UP_PERIODS:
-            if contract.date_end and start > contract.date_end:
+            if date_end and start > date_end:
                 break
             full_end = billing_periods.add_period(start, unit, length)
-            end = min(full_end, contract.date_end) if contract.date_end else full_end
+            end = min(full_end, date_end) if date_end else full_end
             factor = Fraction(
                 billing_periods.days_between(start, end),
                 billing_periods.days_between(start, full_end),
@@ -170,12 +174,20 @@ class IspBillingEngine(models.AbstractModel):
             end = cycle_end
         else:
             end = cycle_start - billing_periods.ONE_DAY
-        if contract.date_end:
-            end = min(end, contract.date_end)
+        date_end = self._service_end(contract)
+        if date_end:
+            end = min(end, date_end)
         if next_start > date or end < next_start:
             return []
         factor = billing_periods.months_covered(next_start, end, billing_day)
         return [(next_start, end, factor)]
+
+    @api.model
+    def _service_end(self, contract):
+        """Last day of service ("active to"); a reactivation plans past it."""
+        if self.env.context.get("isp_extend_service"):
+            return False
+        return contract.date_end
 
     @api.model
     def _price_period(self, contract, partner, start, end, factor):
@@ -247,6 +259,109 @@ class IspBillingEngine(models.AbstractModel):
             )
             return cycle_end + billing_periods.ONE_DAY
         return next_start
+
+    # === PREPAYMENT (read only) === #
+
+    @api.model
+    def _plan_ahead(self, partner, count, date):
+        """The next ``count`` periods of each running subscription of ``partner``,
+        priced: what a prepayment made on ``date`` buys. A lapsed service (blocked
+        prepaid, or past its "active to" date) restarts on ``date``. With context
+        ``isp_extend_service`` the "active to" dates do not stop the plan."""
+        partner = partner.commercial_partner_id
+        self._check_periods_ahead(partner, count)
+        plan = ChargePlan(partner=partner, date=date, balance=partner.isp_balance)
+        for contract in self._contracts_ahead(partner):
+            next_start = self._restart_day(contract, partner, date)
+            for __ in range(count):
+                periods = [
+                    period
+                    for period in self._contract_periods(contract, partner, next_start, next_start)
+                    if period.lines
+                ]
+                if not periods:
+                    break
+                plan.periods += periods
+                next_start = periods[-1].end + billing_periods.ONE_DAY
+        tax_cache = {}
+        plan.total = partner.isp_currency_id.round(
+            sum(
+                self._amount_with_taxes(line, amount, partner, tax_cache)
+                for period in plan.periods
+                for line, amount in period.lines
+            )
+        )
+        plan.action = "charge" if plan.periods else "nothing"
+        return plan
+
+    @api.model
+    def _check_periods_ahead(self, partner, count):
+        if not partner.isp_billing_enabled or partner.isp_status == "inactive":
+            raise UserError(
+                _(
+                    "%(partner)s has no running Internet service to pay in advance.",
+                    partner=partner.display_name,
+                )
+            )
+        if partner.isp_billing_type == "postpaid":
+            raise UserError(
+                _("Postpaid services are billed after use: they cannot be paid in advance.")
+            )
+        if not 1 <= count <= MAX_PERIODS_AHEAD:
+            raise UserError(
+                _(
+                    "Choose between 1 and %(max)s periods to pay in advance.",
+                    max=MAX_PERIODS_AHEAD,
+                )
+            )
+
+    @api.model
+    def _contracts_ahead(self, partner):
+        return partner.isp_contract_ids.filtered(lambda c: c.active and c.isp_managed)
+
+    @api.model
+    def _restart_day(self, contract, partner, date):
+        next_start = contract._isp_next_start()
+        lapsed = partner.isp_billing_type == "prepaid" and partner.isp_status != "active"
+        ended = contract.date_end and contract.date_end < date
+        if next_start < date and (lapsed or ended):
+            return date
+        return next_start
+
+    @api.model
+    def _amount_to_prepay(self, plan):
+        """What the customer pays so that ``plan`` is charged from their own money
+        and the balance stays at its minimum: the plan, plus any debt, less any
+        money already on the balance. Never negative."""
+        partner = plan.partner
+        floor = max(partner._isp_floor() or 0.0, 0.0)
+        currency = partner.isp_currency_id
+        return max(currency.round(plan.total + floor - plan.balance), 0.0)
+
+    @api.model
+    def _charge_ahead(self, partner, count, date, extend_service=False):
+        """Charge ``count`` periods ahead (invoices or prepaid entries, as the
+        billing day would). ``extend_service`` first moves the "active to" date
+        of ended subscriptions to the end of the new periods."""
+        engine = self.with_context(isp_extend_service=True) if extend_service else self
+        plan = engine._plan_ahead(partner, count, date)
+        if not plan.periods:
+            raise UserError(
+                _("%(partner)s has nothing to pay in advance.", partner=partner.display_name)
+            )
+        if extend_service:
+            self._extend_service(plan)
+        self._apply([plan], date)
+        return plan
+
+    @api.model
+    def _extend_service(self, plan):
+        ends = defaultdict(lambda: None)
+        for period in plan.periods:
+            ends[period.contract] = max(ends[period.contract] or period.end, period.end)
+        for contract, end in ends.items():
+            if contract.date_end and contract.date_end < end:
+                contract.date_end = end
 
     # === EXECUTION === #
 

@@ -108,6 +108,31 @@ class ResCompany(models.Model):
         help="A payment equal to an open invoice's total pays that invoice; any other "
         "amount goes to the balance and pays invoices from there, oldest first.",
     )
+    # Customer portal
+    isp_topup_minimum = fields.Monetary(
+        string="Minimum Online Top-up",
+        currency_field="isp_currency_id",
+        default=5.0,
+        help="Smallest amount a subscriber may top up online.",
+    )
+    isp_topup_amounts = fields.Char(
+        string="Suggested Top-up Amounts",
+        default="10, 20, 50, 100",
+        help="Amounts offered as one-click choices on the top-up page, comma separated.",
+    )
+    isp_refill_journal_id = fields.Many2one(
+        "account.journal",
+        string="Refill Card Journal",
+        domain="[('type', 'in', ('bank', 'cash')), ('company_id', '=', id)]",
+        help="Journal of the payments made by redeeming refill cards. Empty: the "
+        "company's first cash journal.",
+    )
+    isp_refill_max_failures = fields.Integer(
+        string="Wrong Refill Codes Allowed",
+        default=5,
+        help="Wrong refill card codes a user or an address may enter in 15 minutes "
+        "before further attempts are refused.",
+    )
     # Notifications
     isp_notify_invoice = fields.Boolean(string="Notify: Invoice Issued", default=True)
     isp_notify_proforma = fields.Boolean(string="Notify: Proforma Issued", default=True)
@@ -155,6 +180,44 @@ class ResCompany(models.Model):
                         "invoiced prepayment waits there until service charges use it."
                     )
                 )
+
+    @api.constrains("isp_topup_minimum", "isp_topup_amounts", "isp_refill_max_failures")
+    def _check_isp_portal_settings(self):
+        for company in self:
+            if company.currency_id.compare_amounts(company.isp_topup_minimum, 0.0) < 0:
+                raise ValidationError(self.env._("The minimum top-up cannot be negative."))
+            company._isp_topup_choices()
+            company._isp_check_range("isp_refill_max_failures", 1, 100)
+
+    def _isp_topup_choices(self):
+        """The suggested top-up amounts, checked: numbers at or above the minimum."""
+        self.ensure_one()
+        choices = []
+        for part in (self.isp_topup_amounts or "").split(","):
+            part = part.strip()
+            if not part:
+                continue
+            try:
+                amount = float(part)
+            except ValueError:
+                amount = None
+            if amount is None or self.currency_id.compare_amounts(amount, self.isp_topup_minimum) < 0:
+                raise ValidationError(
+                    self.env._(
+                        "Suggested top-up amount %(amount)s is not a number at or above the "
+                        "minimum top-up.",
+                        amount=part,
+                    )
+                )
+            choices.append(self.currency_id.round(amount))
+        return sorted(set(choices))
+
+    def _isp_refill_journal(self):
+        self.ensure_one()
+        return self.isp_refill_journal_id or self.env["account.journal"].search(
+            [*self.env["account.journal"]._check_company_domain(self), ("type", "=", "cash")],
+            limit=1,
+        )
 
     def _isp_notifies(self, event):
         self.ensure_one()

@@ -64,6 +64,12 @@ class ResConfigSettings(models.TransientModel):
     isp_invoice_after_payment_tax_id = fields.Many2one(related="company_id.isp_invoice_after_payment_tax_id", readonly=False)
     isp_prepaid_account_id = fields.Many2one(related="company_id.isp_prepaid_account_id", readonly=False)
     isp_auto_associate_payments = fields.Boolean(related="company_id.isp_auto_associate_payments", readonly=False)
+    isp_topup_minimum = fields.Monetary(
+        related="company_id.isp_topup_minimum", currency_field="isp_currency_id", readonly=False
+    )
+    isp_topup_amounts = fields.Char(related="company_id.isp_topup_amounts", readonly=False)
+    isp_refill_journal_id = fields.Many2one(related="company_id.isp_refill_journal_id", readonly=False)
+    isp_refill_max_failures = fields.Integer(related="company_id.isp_refill_max_failures", readonly=False)
     isp_notify_invoice = fields.Boolean(related="company_id.isp_notify_invoice", readonly=False)
     isp_notify_proforma = fields.Boolean(related="company_id.isp_notify_proforma", readonly=False)
     isp_notify_payment = fields.Boolean(related="company_id.isp_notify_payment", readonly=False)

@@ -3,8 +3,11 @@ import logging
 
 from markupsafe import Markup
 
+from dateutil.relativedelta import relativedelta
+
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import format_date
 
 from .isp_billing_settings_mixin import ISP_SETTING_FIELDS
 
@@ -386,6 +389,101 @@ class ResPartner(models.Model):
                 date,
             )
         return funded
+
+    # === SERVICE SUMMARY (portal) === #
+
+    def _isp_service_state(self, date):
+        """The status a subscriber sees: the billing status, or "paused" when every
+        subscription is past its "active to" date."""
+        self.ensure_one()
+        contracts = self.isp_contract_ids.filtered(lambda c: c.active and c.isp_managed)
+        if (
+            self.isp_status in ("active", "new")
+            and contracts
+            and all(c.date_end and c.date_end < date for c in contracts)
+        ):
+            return "paused"
+        return self.isp_status
+
+    def _isp_next_change(self, date):
+        """``(day, text)``: the next status change the subscriber can still avoid,
+        e.g. the day an unpaid service is blocked; ``(False, "")`` when none."""
+        self.ensure_one()
+        state = self._isp_service_state(date)
+        if state == "blocked" and self.isp_deactivation_days and not self.isp_do_not_block:
+            day = (self.isp_status_date or date) + relativedelta(days=self.isp_deactivation_days)
+            return day, _("deactivated on %(day)s if unpaid", day=format_date(self.env, day))
+        if state != "active" or self.isp_do_not_block:
+            return False, ""
+        if self.isp_billing_type == "prepaid":
+            return self._isp_next_prepaid_lapse(date)
+        invoice = self.env["account.move"].search(
+            [
+                *self.env["isp.billing.engine"]._isp_invoice_domain(self),
+                ("payment_state", "in", ("not_paid", "partial")),
+                ("isp_block_date", ">", date),
+            ],
+            order="isp_block_date",
+            limit=1,
+        )
+        if not invoice or self.isp_credit_mode == "unlimited":
+            return False, ""
+        day = invoice.isp_block_date
+        return day, _("blocked on %(day)s if unpaid", day=format_date(self.env, day))
+
+    def _isp_next_prepaid_lapse(self, date):
+        day = self.isp_next_charge_date
+        if not day:
+            return False, ""
+        forecast = self.env["isp.billing.engine"]._forecast(self, day, day)
+        amount = sum(
+            self.env["isp.billing.engine"]._amount_with_taxes(line, value, self, {})
+            for __, period in forecast
+            for line, value in period.lines
+        )
+        if self._isp_has_funds_for(amount):
+            return False, ""
+        return day, _("blocked on %(day)s unless topped up", day=format_date(self.env, day))
+
+    def _isp_payment_offer(self, purpose, date, amount=None, periods=1, proforma=None):
+        """What the subscriber pays online for ``purpose`` (topup, prepay,
+        reactivate, proforma), checked: ``{"amount", "periods", "extend",
+        "proforma", "plan"}``. Bad input raises a UserError and changes nothing."""
+        self.ensure_one()
+        company = self.isp_company_id or self.env.company
+        currency = self.isp_currency_id
+        offer = {"amount": 0.0, "periods": 0, "extend": False, "proforma": proforma, "plan": None}
+        if purpose == "topup":
+            if amount is None or currency.compare_amounts(amount, company.isp_topup_minimum) < 0:
+                raise UserError(
+                    _(
+                        "The smallest top-up is %(minimum)s.",
+                        minimum=currency.format(company.isp_topup_minimum),
+                    )
+                )
+            offer["amount"] = currency.round(amount)
+        elif purpose in ("prepay", "reactivate"):
+            state = self._isp_service_state(date)
+            if purpose == "reactivate" and state not in ("blocked", "paused"):
+                raise UserError(_("Your service is not suspended: there is nothing to reactivate."))
+            if purpose == "prepay" and state in ("blocked", "paused"):
+                raise UserError(_("Your service is suspended: reactivate it instead."))
+            offer["extend"] = state == "paused"
+            Engine = self.env["isp.billing.engine"]
+            if offer["extend"]:
+                Engine = Engine.with_context(isp_extend_service=True)
+            plan = Engine._plan_ahead(self, periods, date)
+            if not plan.periods:
+                raise UserError(_("There is no service to pay in advance."))
+            offer.update(plan=plan, periods=periods, amount=Engine._amount_to_prepay(plan))
+        elif purpose == "proforma":
+            if not proforma or proforma.partner_id != self:
+                raise UserError(_("This proforma is not yours."))
+            proforma._isp_check_payable()
+            offer["amount"] = proforma.amount_total
+        else:
+            raise UserError(_("Unknown payment purpose."))
+        return offer
 
     # === CRONS === #
 

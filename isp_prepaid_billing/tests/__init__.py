@@ -11,3 +11,4 @@ from . import test_number_formats
 from . import test_proforma
 from . import test_billing_documents
 from . import test_notifications
+from . import test_portal_payments

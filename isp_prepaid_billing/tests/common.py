@@ -140,3 +140,63 @@ class IspBillingCase(AccountTestInvoicingCommon):
         with self.assertRaises(exception) as caught:
             yield
         self.assertIn(text, str(caught.exception))
+
+
+class IspPortalCase(IspBillingCase):
+    """Adds the demo payment provider of the billing company and a subscriber
+    who logs in to the portal."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        demo = cls.env.ref("payment.payment_provider_demo").sudo()
+        cls.provider = demo.copy({"company_id": cls.company.id})
+        cls.provider.write({"state": "test", "is_published": True})
+        cls.demo_method = cls.env.ref("payment_demo.payment_method_demo")
+        cls.provider.payment_method_ids = [Command.set(cls.demo_method.ids)]
+
+    @classmethod
+    def make_portal_user(cls, partner, login):
+        return new_test_user(
+            cls.env,
+            login=login,
+            password=login,
+            groups="base.group_portal",
+            partner_id=partner.id,
+            company_id=cls.company.id,
+            company_ids=[Command.set(cls.company.ids)],
+        )
+
+    def start_online_payment(self, partner, purpose, date=None, **offer_args):
+        """Create the transaction the portal creates for ``purpose``."""
+        date = fields.Date.to_date(date) or fields.Date.context_today(partner)
+        offer = partner._isp_payment_offer(purpose, date, **offer_args)
+        return self.env["payment.transaction"].sudo().create(
+            {
+                "provider_id": self.provider.id,
+                "payment_method_id": self.demo_method.id,
+                "reference": self.env["payment.transaction"]._compute_reference("demo"),
+                "amount": offer["amount"],
+                "currency_id": partner.isp_currency_id.id,
+                "partner_id": partner.id,
+                "operation": "online_direct",
+                "isp_purpose": purpose,
+                "isp_periods": offer["periods"],
+                "isp_extend_service": offer["extend"],
+                "isp_proforma_id": offer["proforma"].id if offer["proforma"] else False,
+            }
+        )
+
+    def provider_says(self, tx, state="done"):
+        """The provider's notification, then the post-processing the status
+        page (or its cron) runs."""
+        self.env["payment.transaction"].sudo()._handle_notification_data(
+            "demo", {"reference": tx.reference, "simulated_state": state}
+        )
+        tx._post_process()
+        return tx
+
+    def online_payments(self, partner):
+        return self.env["account.payment"].search(
+            [("partner_id", "=", partner.id), ("payment_transaction_id", "!=", False)]
+        )

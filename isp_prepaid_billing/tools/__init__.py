@@ -1,2 +1,3 @@
 from . import billing_periods
 from . import number_formats
+from . import refill_codes

@@ -1,2 +1,3 @@
 from . import isp_customer_update
 from . import isp_proforma_link_payment
+from . import isp_refill_card_generate

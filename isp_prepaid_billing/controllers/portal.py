@@ -1,0 +1,377 @@
+# License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
+from werkzeug.exceptions import NotFound
+
+from odoo import _, fields, http
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
+from odoo.http import request
+from odoo.tools import float_round
+
+from odoo.addons.payment import utils as payment_utils
+from odoo.addons.payment.controllers.portal import PaymentPortal
+
+PURPOSES = ("topup", "prepay", "reactivate", "proforma")
+DOCUMENTS_SHOWN = 10
+
+
+class IspPortal(PaymentPortal):
+    """The subscriber's self-care pages under /my/isp and the public
+    "service suspended" landing page."""
+
+    # === HELPERS === #
+
+    @staticmethod
+    def _isp_customer():
+        """The billed customer the logged-in user acts for, or None. The user's
+        own commercial partner is theirs to read: the sudo reads nothing else."""
+        user = request.env.user
+        if user._is_public():
+            return None
+        customer = user.partner_id.commercial_partner_id.sudo()
+        return customer if customer.isp_billing_enabled else None
+
+    @staticmethod
+    def _isp_today(customer):
+        return fields.Date.context_today(customer)
+
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        if "isp_service_count" in counters:
+            customer = self._isp_customer()
+            values["isp_service_count"] = (
+                len(customer.isp_contract_ids.filtered("active")) if customer else 0
+            )
+        return values
+
+    # === SERVICE PAGE === #
+
+    @http.route("/my/isp", type="http", auth="user", website=True)
+    def portal_isp_service(self, **kwargs):
+        customer = self._isp_customer()
+        if not customer:
+            return request.redirect("/my")
+        return request.render(
+            "isp_prepaid_billing.portal_isp_service", self._isp_service_values(customer)
+        )
+
+    def _isp_service_values(self, customer, error=None):
+        today = self._isp_today(customer)
+        state = customer._isp_service_state(today)
+        change_day, change_text = customer._isp_next_change(today)
+        Engine = request.env["isp.billing.engine"].sudo()
+        next_charge = customer.isp_next_charge_date
+        next_amount = 0.0
+        if next_charge:
+            next_amount = sum(
+                Engine._amount_with_taxes(line, value, customer, {})
+                for __, period in Engine._forecast(customer, next_charge, next_charge)
+                for line, value in period.lines
+            )
+        # Invoices and proformas are read as the user: the record rules decide.
+        invoices = request.env["account.move"].search(
+            [
+                ("partner_id", "child_of", customer.id),
+                ("move_type", "in", ("out_invoice", "out_refund")),
+                ("state", "=", "posted"),
+            ],
+            order="invoice_date desc, id desc",
+            limit=DOCUMENTS_SHOWN,
+        )
+        proformas = request.env["isp.proforma"].search(
+            [("partner_id", "=", customer.id), ("state", "in", ("open", "paid"))],
+            order="date desc, id desc",
+            limit=DOCUMENTS_SHOWN,
+        )
+        return {
+            **self._prepare_portal_layout_values(),
+            "page_name": "isp_service",
+            "customer": customer,
+            "currency": customer.isp_currency_id,
+            "state": state,
+            "state_label": self._isp_state_label(state),
+            "change_day": change_day,
+            "change_text": change_text,
+            "contracts": customer.isp_contract_ids.filtered("active"),
+            "next_charge": next_charge,
+            "next_amount": customer.isp_currency_id.round(next_amount),
+            "invoices": invoices,
+            "proformas": proformas,
+            "receipts": self._isp_receipts(customer),
+            "error": error,
+        }
+
+    @staticmethod
+    def _isp_state_label(state):
+        return {
+            "new": _("Not started"),
+            "active": _("Active"),
+            "blocked": _("Blocked"),
+            "inactive": _("Inactive"),
+            "paused": _("Paused"),
+        }.get(state, state)
+
+    @staticmethod
+    def _isp_receipts(customer):
+        # Portal users have no access to payments: only the customer's own
+        # numbered receipts are read, as superuser.
+        return (
+            request.env["account.payment"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "=", customer.id),
+                    ("isp_receipt_number", "!=", False),
+                    ("state", "in", ("in_process", "paid")),
+                ],
+                order="date desc, id desc",
+                limit=DOCUMENTS_SHOWN,
+            )
+        )
+
+    @http.route("/my/isp/receipt/<int:payment_id>", type="http", auth="user", website=True)
+    def portal_isp_receipt(self, payment_id, **kwargs):
+        customer = self._isp_customer()
+        payment = request.env["account.payment"].sudo().browse(payment_id).exists()
+        if not customer or not payment or payment not in self._isp_receipts_all(customer):
+            raise NotFound()
+        return self._show_report(
+            model=payment,
+            report_type="pdf",
+            report_ref="isp_prepaid_billing.action_report_isp_receipt",
+            download=True,
+        )
+
+    @staticmethod
+    def _isp_receipts_all(customer):
+        return (
+            request.env["account.payment"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "=", customer.id),
+                    ("isp_receipt_number", "!=", False),
+                    ("state", "in", ("in_process", "paid")),
+                ]
+            )
+        )
+
+    @http.route(
+        "/my/isp/proforma/<int:proforma_id>", type="http", auth="public", website=True
+    )
+    def portal_isp_proforma(self, proforma_id, access_token=None, report_type=None, **kwargs):
+        try:
+            proforma = self._document_check_access("isp.proforma", proforma_id, access_token)
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        if report_type in ("html", "pdf", "text"):
+            return self._show_report(
+                model=proforma,
+                report_type=report_type,
+                report_ref="isp_prepaid_billing.action_report_isp_proforma",
+                download=kwargs.get("download") == "true",
+            )
+        values = {
+            **self._prepare_portal_layout_values(),
+            "page_name": "isp_proforma",
+            "proforma": proforma,
+            "access_token": access_token,
+            "can_pay": proforma.state == "open" and self._isp_customer() == proforma.partner_id,
+        }
+        return request.render("isp_prepaid_billing.portal_isp_proforma", values)
+
+    # === ONLINE PAYMENT === #
+
+    @http.route("/my/isp/pay", type="http", auth="user", website=True)
+    def portal_isp_pay(self, purpose="topup", amount=None, periods=None, proforma_id=None,
+                       currency_id=None, **kwargs):
+        customer = self._isp_customer()
+        if not customer or purpose not in PURPOSES:
+            return request.redirect("/my")
+        today = self._isp_today(customer)
+        company = customer.isp_company_id or request.env.company
+        values = {
+            **self._prepare_portal_layout_values(),
+            "page_name": "isp_pay",
+            "customer": customer,
+            "currency": customer.isp_currency_id,
+            "purpose": purpose,
+            "state": customer._isp_service_state(today),
+            "periods": self._cast_as_int(periods) or 1,
+            "period_choices": range(1, 13),
+            "topup_choices": company._isp_topup_choices(),
+            "topup_minimum": company.isp_topup_minimum,
+            "requested_amount": amount,
+            "offer": None,
+            "error": None,
+        }
+        needs_amount = purpose == "topup" and amount is None
+        if not needs_amount:
+            try:
+                self._isp_check_currency(customer, currency_id)
+                offer = self._isp_offer(customer, purpose, amount, periods, proforma_id)
+            except UserError as error:
+                values["error"] = error.args[0]
+            else:
+                values["offer"] = offer
+                if not customer.isp_currency_id.is_zero(offer["amount"]):
+                    values.update(self._isp_payment_form_values(customer, purpose, offer))
+        return request.render("isp_prepaid_billing.portal_isp_pay", values)
+
+    def _isp_offer(self, customer, purpose, amount, periods, proforma_id):
+        proforma = request.env["isp.proforma"].sudo().browse(self._cast_as_int(proforma_id))
+        return customer._isp_payment_offer(
+            purpose,
+            self._isp_today(customer),
+            amount=self._isp_amount(amount),
+            periods=self._cast_as_int(periods) or 1,
+            proforma=proforma.exists() or None,
+        )
+
+    @staticmethod
+    def _isp_amount(amount):
+        if amount is None:
+            return None
+        try:
+            return float_round(float(amount), precision_digits=6)
+        except (TypeError, ValueError):
+            raise UserError(_("Enter the amount as a number, e.g. 25.00.")) from None
+
+    @staticmethod
+    def _isp_check_currency(customer, currency_id):
+        if currency_id and int(currency_id) != customer.isp_currency_id.id:
+            raise UserError(
+                _(
+                    "Your service is billed in %(currency)s: pay in that currency.",
+                    currency=customer.isp_currency_id.name,
+                )
+            )
+
+    @staticmethod
+    def _isp_route_ids(offer):
+        return offer["periods"] or 0, offer["proforma"].id if offer["proforma"] else 0
+
+    def _isp_payment_form_values(self, customer, purpose, offer):
+        company = customer.isp_company_id or request.env.company
+        currency = customer.isp_currency_id
+        partner = request.env.user.partner_id
+        periods, proforma_id = self._isp_route_ids(offer)
+        providers = (
+            request.env["payment.provider"]
+            .sudo()
+            ._get_compatible_providers(
+                company.id, partner.id, offer["amount"], currency_id=currency.id
+            )
+        )
+        methods = (
+            request.env["payment.method"]
+            .sudo()
+            ._get_compatible_payment_methods(providers.ids, partner.id, currency_id=currency.id)
+        )
+        tokens = request.env["payment.token"].sudo()._get_available_tokens(providers.ids, partner.id)
+        return {
+            "amount": offer["amount"],
+            "partner_id": partner.id,
+            "providers_sudo": providers,
+            "payment_methods_sudo": methods,
+            "tokens_sudo": tokens,
+            "show_tokenize_input_mapping": self._compute_show_tokenize_input_mapping(providers),
+            "transaction_route": f"/my/isp/transaction/{purpose}/{periods}/{proforma_id}",
+            "landing_route": "/my/isp",
+            "access_token": payment_utils.generate_access_token(
+                customer.id, offer["amount"], currency.id, purpose, periods, proforma_id
+            ),
+        }
+
+    @http.route(
+        "/my/isp/transaction/<string:purpose>/<int:periods>/<int:proforma_id>",
+        type="json",
+        auth="user",
+    )
+    def portal_isp_transaction(self, purpose, periods, proforma_id, access_token=None, **kwargs):
+        customer = self._isp_customer()
+        if not customer or purpose not in PURPOSES:
+            raise ValidationError(_("There is no Internet service to pay for on this account."))
+        self._isp_check_currency(customer, kwargs.pop("currency_id", None))
+        self._validate_transaction_kwargs(kwargs)
+        offer = self._isp_offer(customer, purpose, kwargs.pop("amount", None), periods, proforma_id)
+        currency = customer.isp_currency_id
+        if not payment_utils.check_access_token(
+            access_token, customer.id, offer["amount"], currency.id, purpose, periods, proforma_id
+        ):
+            raise ValidationError(
+                _("The amount to pay has changed since the page was shown: reload it.")
+            )
+        company = customer.isp_company_id or request.env.company
+        if kwargs.get("token_id"):
+            provider = request.env["payment.token"].sudo().browse(kwargs["token_id"]).provider_id
+        else:
+            provider = request.env["payment.provider"].sudo().browse(kwargs.get("provider_id"))
+        if provider.company_id != company or provider.state == "disabled":
+            raise ValidationError(_("This payment method is not available."))
+        kwargs["landing_route"] = "/my/isp"
+        tx = self._create_transaction(
+            amount=offer["amount"],
+            currency_id=currency.id,
+            partner_id=request.env.user.partner_id.id,
+            custom_create_values={
+                "isp_purpose": purpose,
+                "isp_periods": offer["periods"],
+                "isp_extend_service": offer["extend"],
+                "isp_proforma_id": offer["proforma"].id if offer["proforma"] else False,
+            },
+            **kwargs,
+        )
+        return tx._get_processing_values()
+
+    @http.route("/my/isp/reactivate", type="http", auth="user", methods=["POST"], website=True)
+    def portal_isp_reactivate(self, periods=None, **kwargs):
+        """Reactivation the balance already pays for: nothing to pay online."""
+        customer = self._isp_customer()
+        if not customer:
+            return request.redirect("/my")
+        today = self._isp_today(customer)
+        try:
+            offer = self._isp_offer(customer, "reactivate", None, periods, None)
+            if not customer.isp_currency_id.is_zero(offer["amount"]):
+                raise UserError(_("Your balance does not cover these periods: pay online."))
+            request.env["isp.billing.engine"].sudo()._charge_ahead(
+                customer, offer["periods"], today, extend_service=offer["extend"]
+            )
+            customer._isp_after_payment(today)
+        except UserError as error:
+            values = self._isp_service_values(customer, error=error.args[0])
+            return request.render("isp_prepaid_billing.portal_isp_service", values)
+        return request.redirect("/my/isp")
+
+    # === REFILL CARDS === #
+
+    @http.route("/my/isp/refill", type="http", auth="user", methods=["GET", "POST"], website=True)
+    def portal_isp_refill(self, code=None, **kwargs):
+        customer = self._isp_customer()
+        if not customer:
+            return request.redirect("/my")
+        values = {
+            **self._prepare_portal_layout_values(),
+            "page_name": "isp_refill",
+            "customer": customer,
+            "payment": None,
+            "error": None,
+        }
+        if request.httprequest.method == "POST":
+            payment, error = request.env["isp.refill.card"]._isp_redeem(
+                code, customer, request.httprequest.remote_addr
+            )
+            values.update(payment=payment, error=error)
+            if payment:
+                customer.invalidate_recordset()
+        return request.render("isp_prepaid_billing.portal_isp_refill", values)
+
+    # === PUBLIC LANDING PAGE === #
+
+    @http.route("/isp/suspended", type="http", auth="public", website=True, sitemap=False)
+    def isp_suspended(self, **kwargs):
+        """Where the network sends a suspended subscriber's web traffic. It shows
+        nothing of any account: only how to log in and pay."""
+        return request.render(
+            "isp_prepaid_billing.isp_suspended_page",
+            {"company": request.env.company.sudo(), "login_url": "/web/login?redirect=/my/isp"},
+        )
