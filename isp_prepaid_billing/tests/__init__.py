@@ -12,3 +12,4 @@ from . import test_proforma
 from . import test_billing_documents
 from . import test_notifications
 from . import test_portal_payments
+from . import test_refill_cards

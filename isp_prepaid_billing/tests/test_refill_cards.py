@@ -1,0 +1,228 @@
+# License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
+import base64
+import csv
+import io
+import threading
+from datetime import timedelta
+
+from odoo import SUPERUSER_ID, api, fields, sql_db
+from odoo.exceptions import ValidationError
+from odoo.service.model import retrying
+from odoo.tests import BaseCase, freeze_time, get_db_name, tagged
+
+from .common import IspBillingCase
+
+
+@tagged("post_install", "-at_install")
+class TestRefillCards(IspBillingCase):
+    def generate(self, count=3, value=20.0, **values):
+        wizard = self.env["isp.refill.card.generate"].create(
+            {"name": "R26", "count": count, "value": value, "company_id": self.company.id, **values}
+        )
+        wizard.action_generate()
+        return wizard
+
+    def redeem(self, code, customer, ip="192.0.2.10"):
+        return self.env["isp.refill.card"]._isp_redeem(code, customer, ip)
+
+    def test_generated_codes_are_random_printable_and_stored_only_as_hashes(self):
+        wizard = self.generate(count=50)
+        cards = wizard._cards()
+        self.assertEqual(len(cards), 50)
+        codes = [code for __, code in cards]
+        self.assertEqual(len(set(codes)), 50)
+        for code in codes:
+            self.assertRegex(code, r"^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$")
+        self.assertEqual([number for number, __ in cards][:2], ["R26-0001", "R26-0002"])
+
+        batch = wizard.batch_id
+        self.assertEqual(batch.card_count, 50)
+        self.assertEqual(batch.available_count, 50)
+        # No column of the cards table holds a clear code.
+        self.env.flush_all()
+        self.env.cr.execute("SELECT row_to_json(c)::text FROM isp_refill_card c WHERE batch_id = %s", [batch.id])
+        rows = " ".join(row[0] for row in self.env.cr.fetchall())
+        for code in codes[:10]:
+            self.assertNotIn(code.replace("-", ""), rows)
+            self.assertNotIn(code, rows)
+
+        exported = list(csv.reader(io.StringIO(base64.b64decode(wizard.csv_file).decode())))
+        self.assertEqual(exported[0], ["serial", "code", "value", "currency", "valid_until"])
+        self.assertEqual(exported[1][:2], list(cards[0]))
+        sheet = self.env["ir.actions.report"]._render_qweb_html(
+            "isp_prepaid_billing.action_report_isp_refill_cards", wizard.ids
+        )[0].decode()
+        for number, code in cards:
+            self.assertIn(code, sheet)
+            self.assertIn(number, sheet)
+
+        wizard.action_done()
+        self.assertFalse(wizard.exists(), "closing forgets the clear codes")
+
+    def test_bad_batches_are_refused(self):
+        Generate = self.env["isp.refill.card.generate"]
+        for values, message in [
+            ({"count": 0}, "from 1 to"),
+            ({"count": 10001}, "from 1 to"),
+            ({"value": 0.0}, "must be positive"),
+            ({"expiry_date": "2000-01-01"}, "in the past"),
+        ]:
+            with self.subTest(values=values), self.assertRaisesRegex(ValidationError, message):
+                Generate.create({"name": "BAD", "count": 1, "value": 10.0, **values})
+        self.assertFalse(self.env["isp.refill.card.batch"].search([("name", "=", "BAD")]))
+
+    @freeze_time("2026-04-02")
+    def test_redeeming_a_card_pays_the_balance_and_reactivates(self):
+        customer = self.make_subscriber("Ivy")
+        self.make_subscription(customer, price=20.0, date_start="2026-03-01")
+        self.pay(customer, 20.0, "2026-03-01")
+        self.run_engine(customer, "2026-03-01")
+        self.run_engine(customer, "2026-04-01")
+        self.assertStatus(customer, "blocked")
+        wizard = self.generate(count=2, value=25.0)
+        number, code = wizard._cards()[0]
+
+        # Typed in lower case, with spaces instead of dashes.
+        payment, error = self.redeem(code.lower().replace("-", " "), customer)
+
+        self.assertFalse(error)
+        self.assertIn(payment.state, ("in_process", "paid"))
+        self.assertMoney(payment.amount, 25.0)
+        self.assertIn(number, payment.memo)
+        self.assertTrue(payment.isp_receipt_number)
+        card = self.env["isp.refill.card"].search([("number", "=", number)])
+        self.assertEqual(card.state, "redeemed")
+        self.assertEqual(card.redeemed_partner_id, customer)
+        self.assertEqual(card.payment_id, payment)
+        self.assertStatus(customer, "active", "2026-04-02")
+        self.assertBalance(customer, 5.0)
+
+        payment, error = self.redeem(code, customer)
+        self.assertFalse(payment)
+        self.assertEqual(error, "This card has already been used.")
+        self.assertBalance(customer, 5.0)
+
+    @freeze_time("2026-04-02")
+    def test_expired_disabled_and_foreign_cards_are_refused(self):
+        customer = self.make_subscriber("Jon")
+        expiring = self.generate(count=1, expiry_date="2026-04-30")
+        disabled = self.generate(count=2, name="D26")
+        disabled.batch_id.action_disable()
+        other_company = self.setup_other_company()["company"]
+        foreign = self.env["isp.refill.card.generate"].create(
+            {
+                "name": "F26",
+                "count": 1,
+                "value": 20.0,
+                "company_id": other_company.id,
+                "currency_id": other_company.currency_id.id,
+            }
+        )
+        foreign.action_generate()
+
+        with freeze_time("2026-05-01"):
+            __, error = self.redeem(expiring._cards()[0][1], customer)
+        self.assertIn("expired on 2026-04-30", error)
+        __, error = self.redeem(disabled._cards()[0][1], customer)
+        self.assertIn("disabled", error)
+        __, error = self.redeem(foreign._cards()[0][1], customer)
+        self.assertIn("not valid", error)
+        __, error = self.redeem("not a code", customer)
+        self.assertIn("not valid", error)
+        self.assertBalance(customer, 0.0)
+        attempts = self.env["isp.refill.attempt"].search([("partner_id", "=", customer.id)])
+        self.assertEqual(
+            sorted(attempts.mapped("result")), ["disabled", "expired", "unknown", "unknown"]
+        )
+
+    def test_wrong_codes_are_rate_limited_per_user_and_address(self):
+        customer = self.make_subscriber("Kim")
+        good_code = self.generate(count=1)._cards()[0][1]
+        self.company.isp_refill_max_failures = 3
+        for __ in range(3):
+            __, error = self.redeem("AAAA-AAAA-AAAA-AAAA", customer, ip="198.51.100.7")
+            self.assertIn("not valid", error)
+
+        payment, error = self.redeem(good_code, customer, ip="198.51.100.7")
+        self.assertFalse(payment)
+        self.assertIn("Too many wrong codes", error)
+        # The same user from another address is still the same user.
+        payment, error = self.redeem(good_code, customer, ip="203.0.113.9")
+        self.assertIn("Too many wrong codes", error)
+        # Another user on that address is refused too; elsewhere they pass.
+        other_user = self.make_user("kim2", "isp_prepaid_billing.isp_prepaid_billing_group_manager")
+        Card = self.env["isp.refill.card"].with_user(other_user)
+        payment, error = Card._isp_redeem(good_code, customer, "198.51.100.7")
+        self.assertIn("Too many wrong codes", error)
+        payment, error = Card._isp_redeem(good_code, customer, "203.0.113.9")
+        self.assertFalse(error)
+        self.assertMoney(payment.amount, 20.0)
+
+        # The window is 15 minutes.
+        with freeze_time(fields.Datetime.now() + timedelta(minutes=16)):
+            __, error = self.redeem("AAAA-AAAA-AAAA-AAAA", customer, ip="198.51.100.7")
+        self.assertIn("not valid", error)
+
+
+@tagged("post_install", "-at_install")
+class TestRefillCardConcurrency(BaseCase):
+    """Two redemptions of one card at the same moment, on two real database
+    connections: the second waits for the first, then finds the card used."""
+
+    def test_a_card_is_taken_once_under_concurrent_redemptions(self):
+        db = get_db_name()
+        with sql_db.db_connect(db).cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            company = env.ref("base.main_company")
+            batch = env["isp.refill.card.batch"].create(
+                {
+                    "name": f"CONC-{id(self)}",
+                    "company_id": company.id,
+                    "currency_id": company.currency_id.id,
+                    "value": 15.0,
+                }
+            )
+            card = env["isp.refill.card"].create(
+                {"batch_id": batch.id, "number": "CONC-1", "code_hash": f"test-{id(self)}"}
+            )
+            ids = (batch.id, card.id, env.ref("base.partner_admin").id)
+            cr.commit()
+        results, errors = [], []
+        first_took, release_first = threading.Event(), threading.Event()
+
+        def take(hold):
+            try:
+                with sql_db.db_connect(db).cursor() as cr:
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+
+                    def attempt():
+                        card = env["isp.refill.card"].browse(ids[1])
+                        taken = card._isp_take(env["res.partner"].browse(ids[2]))
+                        if hold:
+                            first_took.set()
+                            release_first.wait(10)
+                        return taken
+
+                    results.append(retrying(attempt, env))
+                    cr.commit()
+            except Exception as error:  # noqa: BLE001 - surfaced by the assertion
+                errors.append(error)
+
+        try:
+            holder = threading.Thread(target=take, args=(True,))
+            holder.start()
+            self.assertTrue(first_took.wait(10), errors)
+            waiter = threading.Thread(target=take, args=(False,))
+            waiter.start()
+            waiter.join(0.5)
+            self.assertTrue(waiter.is_alive(), "the second redemption must wait for the first")
+            release_first.set()
+            holder.join(10)
+            waiter.join(10)
+            self.assertFalse(errors)
+            self.assertEqual(sorted(results), [False, True])
+        finally:
+            with sql_db.db_connect(db).cursor() as cr:
+                cr.execute("DELETE FROM isp_refill_card WHERE id = %s", [ids[1]])
+                cr.execute("DELETE FROM isp_refill_card_batch WHERE id = %s", [ids[0]])
+                cr.commit()
