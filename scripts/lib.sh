@@ -16,7 +16,17 @@ as_root() {
     fi
 }
 
-check_odoo() {
+check_ensure_chromium() {
+    # Portal tours drive a headless Chromium (Odoo looks for chromium or chrome).
+    if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null \
+        && ! command -v google-chrome >/dev/null; then
+        say "installing Chromium for the browser tests (Debian package chromium)"
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    fi
+}
+
+odoo() {
     command -v "$ODOO_PYTHON" >/dev/null || die "'$ODOO_PYTHON' not found (set ODOO_PYTHON)."
     local version
     if ! version=$("$ODOO_PYTHON" -c 'import odoo.release as r; print(r.major_version)' 2>/dev/null); then

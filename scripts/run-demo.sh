@@ -13,7 +13,8 @@ if psql -d postgres -tAc "select 1 from pg_database where datname = '$DB'" | gre
     odoo -d "$DB" -u isp_prepaid_billing --stop-after-init --log-level=warn
 else
     say "creating demo database $DB (a few minutes)"
-    odoo -d "$DB" -i isp_prepaid_billing --stop-after-init --log-level=warn
+    # website: the portal inside the site layout; payment_demo: pay online in the demo.
+    odoo -d "$DB" -i isp_prepaid_billing,website,payment_demo --stop-after-init --log-level=warn
 fi
 say "serving $DB on http://localhost:$PORT (login: admin, password: admin)"
 exec "$ODOO_PYTHON" -m odoo -c "$ODOO_CONF" -d "$DB" --db-filter="^$DB\$" \

@@ -5,15 +5,17 @@ set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
 prepare
+ensure_chromium
 
 DB="${ISP_TEST_DB:-isp_test}"
 say "creating test database $DB"
 dropdb --if-exists "$DB"
-odoo -d "$DB" -i isp_prepaid_billing --without-demo=all --stop-after-init \
+# payment_demo: the test payment provider the portal tours pay with.
+odoo -d "$DB" -i isp_prepaid_billing,payment_demo --without-demo=all --stop-after-init \
     --log-level=warn >"$RUN_DIR/install.log" 2>&1 || {
     tail -50 "$RUN_DIR/install.log" >&2
     die "installing isp_prepaid_billing failed (full log: $RUN_DIR/install.log)"
 }
 cd "$REPO_ROOT"
-"$ODOO_PYTHON" -m pytest --odoo-database="$DB" --odoo-config="$ODOO_CONF" \
+"$ODOO_PYTHON" -m pytest --odoo-http --odoo-database="$DB" --odoo-config="$ODOO_CONF" \
     -p no:cacheprovider isp_prepaid_billing/tests "$@"

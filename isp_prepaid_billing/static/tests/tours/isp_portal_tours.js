@@ -1,0 +1,153 @@
+/** @odoo-module **/
+import { registry } from "@web/core/registry";
+
+// The code of the refill card the test creates for the redeem tour.
+const TOUR_CARD_CODE = "7V3K-9QWX-2MHP-4RTZ";
+
+function payWithDemo() {
+    return [
+        {
+            content: "Choose the demo payment provider",
+            trigger: 'input[name="o_payment_radio"][data-payment-method-code="demo"]',
+            run: "click",
+        },
+        {
+            content: "Enter test card details",
+            trigger: 'input[name="customer_input"]',
+            run: "edit 4242424242424242",
+        },
+        {
+            content: "Pay",
+            trigger: 'button[name="o_payment_submit_button"]:enabled',
+            run: "click",
+            expectUnloadPage: true,
+        },
+    ];
+}
+
+registry.category("web_tour.tours").add("isp_portal_topup", {
+    url: "/my/isp",
+    steps: () => [
+        {
+            content: "The service is blocked and the balance empty",
+            trigger: '.o_isp_status[data-state="blocked"]',
+        },
+        {
+            content: "Open the top-up page",
+            trigger: "a.o_isp_topup",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Pick the suggested 50",
+            trigger: 'a.o_isp_topup_choice[data-amount="50.0"]',
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "50 is the amount to pay",
+            trigger: ".o_isp_amount_due:contains(50.00)",
+        },
+        ...payWithDemo(),
+        {
+            content: "Back on the service page, active again",
+            trigger: '.o_isp_status[data-state="active"]',
+        },
+        {
+            content: "The 50 paid the month (30) and 20 are left",
+            trigger: ".o_isp_balance:contains(20.00)",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("isp_portal_reactivate", {
+    url: "/my/isp",
+    steps: () => [
+        {
+            content: "The service is blocked",
+            trigger: '.o_isp_status[data-state="blocked"]',
+        },
+        {
+            content: "Start the reactivation",
+            trigger: "a.o_isp_reactivate",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Choose two periods",
+            trigger: "select#isp_periods",
+            run: "select 2",
+        },
+        {
+            content: "See the price of two periods",
+            trigger: ".o_isp_periods_form button[type=submit]",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "Two months of 30 are due",
+            trigger: ".o_isp_amount_due:contains(60.00)",
+        },
+        ...payWithDemo(),
+        {
+            content: "Active again",
+            trigger: '.o_isp_status[data-state="active"]',
+        },
+        {
+            content: "Nothing left on the balance: both months were charged",
+            trigger: ".o_isp_balance:contains(0.00)",
+        },
+    ],
+});
+
+registry.category("web_tour.tours").add("isp_portal_refill", {
+    url: "/my/isp",
+    steps: () => [
+        {
+            content: "Open the refill card page",
+            trigger: "a.o_isp_refill",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "A wrong code first",
+            trigger: "#isp_refill_code",
+            run: "edit AAAA-AAAA-AAAA-AAAA",
+        },
+        {
+            content: "Redeem",
+            trigger: ".o_isp_refill_form button[type=submit]",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The wrong code is refused",
+            trigger: ".o_isp_error:contains(not valid)",
+        },
+        {
+            content: "Type the card's code",
+            trigger: "#isp_refill_code",
+            run: `edit ${TOUR_CARD_CODE}`,
+        },
+        {
+            content: "Redeem",
+            trigger: ".o_isp_refill_form button[type=submit]",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The card's 25 are on the balance",
+            trigger: ".o_isp_refill_done .o_isp_balance:contains(25.00)",
+        },
+        {
+            content: "Back to the service",
+            trigger: ".o_isp_refill_done a",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The balance shows on the service page",
+            trigger: ".o_isp_balance:contains(25.00)",
+        },
+    ],
+});

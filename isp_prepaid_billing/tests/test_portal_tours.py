@@ -1,0 +1,80 @@
+# License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
+from dateutil.relativedelta import relativedelta
+
+from odoo import fields
+from odoo.tests import HttpCase, tagged
+
+from ..tools import refill_codes
+from .common import IspPortalCase
+
+# The code the redeem tour types (see static/tests/tours/isp_portal_tours.js).
+TOUR_CARD_CODE = "7V3K-9QWX-2MHP-4RTZ"
+
+
+@tagged("post_install", "-at_install", "is_tour")
+class TestPortalTours(IspPortalCase, HttpCase):
+    """A subscriber in a real browser (headless Chromium) against the real
+    server: the pages, the demo payment provider's form, the status page and
+    the post-processing that posts the payment. Dates are relative to today,
+    since the browser's clock cannot be frozen."""
+
+    def setUp(self):
+        super().setUp()
+        self.today = fields.Date.context_today(self.env.user)
+        self.company.write({"isp_topup_amounts": "20, 50"})
+
+    def lapsed_subscriber(self, login):
+        """A prepaid subscriber whose month ran out today without money: blocked."""
+        customer = self.make_subscriber(login.title(), email=f"{login}@example.com")
+        started = self.today - relativedelta(months=1)
+        self.make_subscription(customer, price=30.0, date_start=started)
+        self.pay(customer, 30.0, started)
+        self.run_engine(customer, started)
+        self.run_engine(customer, self.today)
+        self.assertStatus(customer, "blocked")
+        self.make_portal_user(customer, login)
+        return customer
+
+    def test_top_up_reactivates_a_blocked_subscriber(self):
+        customer = self.lapsed_subscriber("tina")
+        self.start_tour("/my/isp", "isp_portal_topup", login="tina")
+        self.assertStatus(customer, "active")
+        self.assertBalance(customer, 20.0)
+        self.assertEqual(len(self.online_payments(customer)), 1)
+
+    def test_reactivate_two_periods(self):
+        customer = self.lapsed_subscriber("rita")
+        self.start_tour("/my/isp", "isp_portal_reactivate", login="rita")
+        self.assertStatus(customer, "active")
+        self.assertBalance(customer, 0.0)
+        expected_end = self.today + relativedelta(months=2) - relativedelta(days=1)
+        self.assertEqual(customer.isp_paid_until, expected_end)
+
+    def test_redeem_a_refill_card(self):
+        customer = self.make_subscriber("Rex")
+        self.make_subscription(customer, price=30.0, date_start=self.today)
+        self.pay(customer, 30.0, self.today)
+        self.run_engine(customer, self.today)
+        self.make_portal_user(customer, "rex")
+        batch = self.env["isp.refill.card.batch"].create(
+            {
+                "name": "TOUR",
+                "company_id": self.company.id,
+                "currency_id": self.currency.id,
+                "value": 25.0,
+            }
+        )
+        self.env["isp.refill.card"].sudo().create(
+            {
+                "batch_id": batch.id,
+                "number": "TOUR-0001",
+                "code_hash": refill_codes.code_hash(
+                    self.env, refill_codes.normalize(TOUR_CARD_CODE)
+                ),
+            }
+        )
+        self.start_tour("/my/isp", "isp_portal_refill", login="rex")
+        self.assertBalance(customer, 25.0)
+        attempts = self.env["isp.refill.attempt"].search([("partner_id", "=", customer.id)])
+        self.assertEqual(sorted(attempts.mapped("result")), ["ok", "unknown"])
+        self.assertTrue(all(attempts.mapped("ip_address")))
