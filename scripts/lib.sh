@@ -26,6 +26,15 @@ check_ensure_chromium() {
     fi
 }
 
+ensure_wkhtmltopdf() {
+    # Odoo prints invoices, receipts and proformas to PDF with wkhtmltopdf.
+    if ! command -v wkhtmltopdf >/dev/null; then
+        say "installing wkhtmltopdf for PDF documents (Debian package wkhtmltopdf)"
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wkhtmltopdf >/dev/null
+    fi
+}
+
 odoo() {
     command -v "$ODOO_PYTHON" >/dev/null || die "'$ODOO_PYTHON' not found (set ODOO_PYTHON)."
     local version
@@ -117,5 +126,6 @@ prepare() {
     check_odoo
     ensure_postgres
     ensure_requirements
+    ensure_wkhtmltopdf
     write_config
 }

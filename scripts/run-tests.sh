@@ -17,5 +17,6 @@ odoo -d "$DB" -i isp_prepaid_billing,payment_demo --without-demo=all --stop-afte
     die "installing isp_prepaid_billing failed (full log: $RUN_DIR/install.log)"
 }
 cd "$REPO_ROOT"
+# --odoo-http: serve HTTP for the portal tests and the browser tours.
 "$ODOO_PYTHON" -m pytest --odoo-http --odoo-database="$DB" --odoo-config="$ODOO_CONF" \
     -p no:cacheprovider isp_prepaid_billing/tests "$@"

@@ -39,6 +39,11 @@ class AccountPayment(models.Model):
         ),
     ]
 
+    def _get_report_base_filename(self):
+        """File name of the receipt the customer downloads from the portal."""
+        self.ensure_one()
+        return _("Receipt %(number)s", number=self.isp_receipt_number or self.name)
+
     def action_post(self):
         self._isp_check_payment()
         res = super().action_post()
