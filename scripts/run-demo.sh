@@ -10,12 +10,18 @@ DB="${ISP_DEMO_DB:-isp_demo}"
 PORT="${ISP_DEMO_PORT:-8069}"
 if psql -d postgres -tAc "select 1 from pg_database where datname = '$DB'" | grep -q 1; then
     say "updating isp_prepaid_billing in existing database $DB"
-    odoo -d "$DB" -u isp_prepaid_billing --stop-after-init --log-level=warn
+    odoo -d "$DB" -i website,payment_demo -u isp_prepaid_billing --stop-after-init --log-level=warn
 else
     say "creating demo database $DB (a few minutes)"
     # website: the portal inside the site layout; payment_demo: pay online in the demo.
     odoo -d "$DB" -i isp_prepaid_billing,website,payment_demo --stop-after-init --log-level=warn
 fi
+# Subscribers pay online in the demo with Odoo's demo payment provider (test mode).
+"$ODOO_PYTHON" -m odoo shell -c "$ODOO_CONF" -d "$DB" --log-level=warn >/dev/null <<'PY'
+env["payment.provider"].search([("code", "=", "demo")]).write({"state": "test", "is_published": True})
+env.cr.commit()
+PY
+say "portal subscribers: ana/ana, farid/farid, gita/gita (http://localhost:$PORT/my/isp)"
 say "serving $DB on http://localhost:$PORT (login: admin, password: admin)"
 exec "$ODOO_PYTHON" -m odoo -c "$ODOO_CONF" -d "$DB" --db-filter="^$DB\$" \
     --http-interface=127.0.0.1 --http-port="$PORT"

@@ -127,11 +127,17 @@ class IspPortal(PaymentPortal):
             )
         )
 
-    @http.route("/my/isp/receipt/<int:payment_id>", type="http", auth="user", website=True)
+    @http.route(
+        "/my/isp/receipt/<int:payment_id>", type="http", auth="user", website=True
+    )
     def portal_isp_receipt(self, payment_id, **kwargs):
         customer = self._isp_customer()
         payment = request.env["account.payment"].sudo().browse(payment_id).exists()
-        if not customer or not payment or payment not in self._isp_receipts_all(customer):
+        if (
+            not customer
+            or not payment
+            or payment not in self._isp_receipts_all(customer)
+        ):
             raise NotFound()
         return self._show_report(
             model=payment,
@@ -157,9 +163,13 @@ class IspPortal(PaymentPortal):
     @http.route(
         "/my/isp/proforma/<int:proforma_id>", type="http", auth="public", website=True
     )
-    def portal_isp_proforma(self, proforma_id, access_token=None, report_type=None, **kwargs):
+    def portal_isp_proforma(
+        self, proforma_id, access_token=None, report_type=None, **kwargs
+    ):
         try:
-            proforma = self._document_check_access("isp.proforma", proforma_id, access_token)
+            proforma = self._document_check_access(
+                "isp.proforma", proforma_id, access_token
+            )
         except (AccessError, MissingError):
             return request.redirect("/my")
         if report_type in ("html", "pdf", "text"):
@@ -174,15 +184,23 @@ class IspPortal(PaymentPortal):
             "page_name": "isp_proforma",
             "proforma": proforma,
             "access_token": access_token,
-            "can_pay": proforma.state == "open" and self._isp_customer() == proforma.partner_id,
+            "can_pay": proforma.state == "open"
+            and self._isp_customer() == proforma.partner_id,
         }
         return request.render("isp_prepaid_billing.portal_isp_proforma", values)
 
     # === ONLINE PAYMENT === #
 
     @http.route("/my/isp/pay", type="http", auth="user", website=True)
-    def portal_isp_pay(self, purpose="topup", amount=None, periods=None, proforma_id=None,
-                       currency_id=None, **kwargs):
+    def portal_isp_pay(
+        self,
+        purpose="topup",
+        amount=None,
+        periods=None,
+        proforma_id=None,
+        currency_id=None,
+        **kwargs,
+    ):
         customer = self._isp_customer()
         if not customer or purpose not in PURPOSES:
             return request.redirect("/my")
@@ -213,11 +231,15 @@ class IspPortal(PaymentPortal):
             else:
                 values["offer"] = offer
                 if not customer.isp_currency_id.is_zero(offer["amount"]):
-                    values.update(self._isp_payment_form_values(customer, purpose, offer))
+                    values.update(
+                        self._isp_payment_form_values(customer, purpose, offer)
+                    )
         return request.render("isp_prepaid_billing.portal_isp_pay", values)
 
     def _isp_offer(self, customer, purpose, amount, periods, proforma_id):
-        proforma = request.env["isp.proforma"].sudo().browse(self._cast_as_int(proforma_id))
+        proforma = (
+            request.env["isp.proforma"].sudo().browse(self._cast_as_int(proforma_id))
+        )
         return customer._isp_payment_offer(
             purpose,
             self._isp_today(customer),
@@ -264,16 +286,24 @@ class IspPortal(PaymentPortal):
         methods = (
             request.env["payment.method"]
             .sudo()
-            ._get_compatible_payment_methods(providers.ids, partner.id, currency_id=currency.id)
+            ._get_compatible_payment_methods(
+                providers.ids, partner.id, currency_id=currency.id
+            )
         )
-        tokens = request.env["payment.token"].sudo()._get_available_tokens(providers.ids, partner.id)
+        tokens = (
+            request.env["payment.token"]
+            .sudo()
+            ._get_available_tokens(providers.ids, partner.id)
+        )
         return {
             "amount": offer["amount"],
             "partner_id": partner.id,
             "providers_sudo": providers,
             "payment_methods_sudo": methods,
             "tokens_sudo": tokens,
-            "show_tokenize_input_mapping": self._compute_show_tokenize_input_mapping(providers),
+            "show_tokenize_input_mapping": self._compute_show_tokenize_input_mapping(
+                providers
+            ),
             "transaction_route": f"/my/isp/transaction/{purpose}/{periods}/{proforma_id}",
             "landing_route": "/my/isp",
             "access_token": payment_utils.generate_access_token(
@@ -286,25 +316,44 @@ class IspPortal(PaymentPortal):
         type="json",
         auth="user",
     )
-    def portal_isp_transaction(self, purpose, periods, proforma_id, access_token=None, **kwargs):
+    def portal_isp_transaction(
+        self, purpose, periods, proforma_id, access_token=None, **kwargs
+    ):
         customer = self._isp_customer()
         if not customer or purpose not in PURPOSES:
-            raise ValidationError(_("There is no Internet service to pay for on this account."))
+            raise ValidationError(
+                _("There is no Internet service to pay for on this account.")
+            )
         self._isp_check_currency(customer, kwargs.pop("currency_id", None))
         self._validate_transaction_kwargs(kwargs)
-        offer = self._isp_offer(customer, purpose, kwargs.pop("amount", None), periods, proforma_id)
+        offer = self._isp_offer(
+            customer, purpose, kwargs.pop("amount", None), periods, proforma_id
+        )
         currency = customer.isp_currency_id
         if not payment_utils.check_access_token(
-            access_token, customer.id, offer["amount"], currency.id, purpose, periods, proforma_id
+            access_token,
+            customer.id,
+            offer["amount"],
+            currency.id,
+            purpose,
+            periods,
+            proforma_id,
         ):
             raise ValidationError(
                 _("The amount to pay has changed since the page was shown: reload it.")
             )
         company = customer.isp_company_id or request.env.company
         if kwargs.get("token_id"):
-            provider = request.env["payment.token"].sudo().browse(kwargs["token_id"]).provider_id
+            provider = (
+                request.env["payment.token"]
+                .sudo()
+                .browse(kwargs["token_id"])
+                .provider_id
+            )
         else:
-            provider = request.env["payment.provider"].sudo().browse(kwargs.get("provider_id"))
+            provider = (
+                request.env["payment.provider"].sudo().browse(kwargs.get("provider_id"))
+            )
         if provider.company_id != company or provider.state == "disabled":
             raise ValidationError(_("This payment method is not available."))
         kwargs["landing_route"] = "/my/isp"
@@ -322,7 +371,9 @@ class IspPortal(PaymentPortal):
         )
         return tx._get_processing_values()
 
-    @http.route("/my/isp/reactivate", type="http", auth="user", methods=["POST"], website=True)
+    @http.route(
+        "/my/isp/reactivate", type="http", auth="user", methods=["POST"], website=True
+    )
     def portal_isp_reactivate(self, periods=None, **kwargs):
         """Reactivation the balance already pays for: nothing to pay online."""
         customer = self._isp_customer()
@@ -332,7 +383,9 @@ class IspPortal(PaymentPortal):
         try:
             offer = self._isp_offer(customer, "reactivate", None, periods, None)
             if not customer.isp_currency_id.is_zero(offer["amount"]):
-                raise UserError(_("Your balance does not cover these periods: pay online."))
+                raise UserError(
+                    _("Your balance does not cover these periods: pay online.")
+                )
             request.env["isp.billing.engine"].sudo()._charge_ahead(
                 customer, offer["periods"], today, extend_service=offer["extend"]
             )
@@ -344,7 +397,13 @@ class IspPortal(PaymentPortal):
 
     # === REFILL CARDS === #
 
-    @http.route("/my/isp/refill", type="http", auth="user", methods=["GET", "POST"], website=True)
+    @http.route(
+        "/my/isp/refill",
+        type="http",
+        auth="user",
+        methods=["GET", "POST"],
+        website=True,
+    )
     def portal_isp_refill(self, code=None, **kwargs):
         customer = self._isp_customer()
         if not customer:
@@ -367,11 +426,16 @@ class IspPortal(PaymentPortal):
 
     # === PUBLIC LANDING PAGE === #
 
-    @http.route("/isp/suspended", type="http", auth="public", website=True, sitemap=False)
+    @http.route(
+        "/isp/suspended", type="http", auth="public", website=True, sitemap=False
+    )
     def isp_suspended(self, **kwargs):
         """Where the network sends a suspended subscriber's web traffic. It shows
         nothing of any account: only how to log in and pay."""
         return request.render(
             "isp_prepaid_billing.isp_suspended_page",
-            {"company": request.env.company.sudo(), "login_url": "/web/login?redirect=/my/isp"},
+            {
+                "company": request.env.company.sudo(),
+                "login_url": "/web/login?redirect=/my/isp",
+            },
         )

@@ -24,7 +24,7 @@ class AccountPayment(models.Model):
         string="Extends Service",
         readonly=True,
         copy=False,
-        help="The payment reactivates a service past its \"active to\" date: the "
+        help='The payment reactivates a service past its "active to" date: the '
         "date moves to the end of the periods paid.",
     )
     isp_pay_proforma_id = fields.Many2one(
@@ -55,10 +55,12 @@ class AccountPayment(models.Model):
         """Every posted customer receipt gets its number from the company format."""
         Counter = self.env["isp.number.counter"]
         for payment in self.filtered(
-            lambda pay: pay.partner_type == "customer"
-            and pay.payment_type == "inbound"
-            and pay.state in ("in_process", "paid")
-            and not pay.isp_receipt_number
+            lambda pay: (
+                pay.partner_type == "customer"
+                and pay.payment_type == "inbound"
+                and pay.state in ("in_process", "paid")
+                and not pay.isp_receipt_number
+            )
         ):
             company = payment.company_id
             payment.isp_receipt_number = Counter._next_number(
@@ -75,9 +77,11 @@ class AccountPayment(models.Model):
 
     def _isp_customer_payments(self):
         return self.filtered(
-            lambda pay: pay.partner_type == "customer"
-            and pay.payment_type == "inbound"
-            and pay.partner_id.commercial_partner_id.isp_billing_enabled
+            lambda pay: (
+                pay.partner_type == "customer"
+                and pay.payment_type == "inbound"
+                and pay.partner_id.commercial_partner_id.isp_billing_enabled
+            )
         )
 
     def _isp_check_payment(self):
@@ -93,7 +97,10 @@ class AccountPayment(models.Model):
                         journal=payment.journal_id.name,
                     )
                 )
-            if customer.isp_company_id and customer.isp_company_id != payment.company_id:
+            if (
+                customer.isp_company_id
+                and customer.isp_company_id != payment.company_id
+            ):
                 raise ValidationError(
                     _(
                         "%(customer)s is billed by %(billing)s: record the payment in "
@@ -117,7 +124,9 @@ class AccountPayment(models.Model):
             payment._isp_pay_open_invoices()
         Notification = self.env["isp.notification"]
         for payment in payments:
-            Notification._isp_queue("payment", payment.partner_id, payment, f"payment:{payment.id}")
+            Notification._isp_queue(
+                "payment", payment.partner_id, payment, f"payment:{payment.id}"
+            )
             payment.partner_id._isp_after_payment(payment.date)
 
     def _isp_pay_open_invoices(self):
@@ -141,20 +150,27 @@ class AccountPayment(models.Model):
         exact = invoices.browse()
         if self.company_id.isp_auto_associate_payments:
             exact = invoices.filtered(
-                lambda inv: inv.currency_id.compare_amounts(inv.amount_residual, self.amount)
-                == 0
+                lambda inv: (
+                    inv.currency_id.compare_amounts(inv.amount_residual, self.amount)
+                    == 0
+                )
             )[:1]
         # Invoices the customer chose to pay (online) come first.
         chosen = invoices & self.invoice_ids
         ordered = chosen + (invoices - chosen) if chosen else exact or invoices
         invoice_lines = ordered.line_ids.filtered(
-            lambda line: line.account_type == "asset_receivable"
-            and not line.reconciled
-            and line.account_id == payment_lines.account_id
+            lambda line: (
+                line.account_type == "asset_receivable"
+                and not line.reconciled
+                and line.account_id == payment_lines.account_id
+            )
         )
-        plan = [payment_lines + line for line in invoice_lines.sorted(
-            lambda line: (line.date_maturity or line.date, line.move_id.id)
-        )]
+        plan = [
+            payment_lines + line
+            for line in invoice_lines.sorted(
+                lambda line: (line.date_maturity or line.date, line.move_id.id)
+            )
+        ]
         for lines in plan:
             lines = lines.filtered(lambda line: not line.reconciled)
             if len(lines) < 2 or payment_lines.reconciled:
@@ -167,16 +183,22 @@ class AccountPayment(models.Model):
         if self.isp_pay_proforma_id:
             self.isp_pay_proforma_id._isp_mark_paid(self)
             return
-        proforma = self.env["isp.proforma"].search(
-            [
-                ("partner_id", "=", self.partner_id.commercial_partner_id.id),
-                ("company_id", "=", self.company_id.id),
-                ("state", "=", "open"),
-            ],
-            order="date, id",
-        ).filtered(
-            lambda pro: pro.currency_id.compare_amounts(pro.amount_total, self.amount) == 0
-        )[:1]
+        proforma = (
+            self.env["isp.proforma"]
+            .search(
+                [
+                    ("partner_id", "=", self.partner_id.commercial_partner_id.id),
+                    ("company_id", "=", self.company_id.id),
+                    ("state", "=", "open"),
+                ],
+                order="date, id",
+            )
+            .filtered(
+                lambda pro: (
+                    pro.currency_id.compare_amounts(pro.amount_total, self.amount) == 0
+                )
+            )[:1]
+        )
         if proforma:
             proforma._isp_mark_paid(self)
 

@@ -91,7 +91,9 @@ class IspBillingEngine(models.AbstractModel):
         if not partner.isp_billing_enabled or partner.isp_status == "inactive":
             return plan
         contracts = partner.isp_contract_ids.filtered(
-            lambda c: c.active and c.isp_next_charge_date and c.isp_next_charge_date <= date
+            lambda c: (
+                c.active and c.isp_next_charge_date and c.isp_next_charge_date <= date
+            )
         )
         for contract in contracts:
             plan.periods += self._contract_periods(contract, partner, date)
@@ -130,7 +132,9 @@ class IspBillingEngine(models.AbstractModel):
         if billing_type == "prepaid":
             bounds = self._prepaid_bounds(contract, partner, date, next_start)
         else:
-            bounds = self._cycle_bounds(contract, partner, date, billing_type, next_start)
+            bounds = self._cycle_bounds(
+                contract, partner, date, billing_type, next_start
+            )
         return [
             self._price_period(contract, partner, start, end, factor)
             for start, end, factor in bounds
@@ -194,7 +198,9 @@ class IspBillingEngine(models.AbstractModel):
         currency = partner.isp_currency_id
         period = PeriodCharge(contract=contract, start=start, end=end, factor=factor)
         for line in contract._isp_billable_lines():
-            unit_price = line.price_unit * line.quantity * (1 - (line.discount or 0.0) / 100)
+            unit_price = (
+                line.price_unit * line.quantity * (1 - (line.discount or 0.0) / 100)
+            )
             amount = currency.round(float(Fraction(unit_price) * factor))
             period.lines.append((line, amount))
         return period
@@ -209,7 +215,9 @@ class IspBillingEngine(models.AbstractModel):
             company = partner.isp_company_id or self.env.company
             taxes = product.taxes_id.filtered(lambda t: t.company_id == company)
             fiscal_position = partner.with_company(company).property_account_position_id
-            tax_cache[key] = fiscal_position.map_tax(taxes) if fiscal_position else taxes
+            tax_cache[key] = (
+                fiscal_position.map_tax(taxes) if fiscal_position else taxes
+            )
         return tax_cache[key]
 
     @api.model
@@ -217,9 +225,9 @@ class IspBillingEngine(models.AbstractModel):
         taxes = self._line_taxes(line, partner, tax_cache)
         if not taxes:
             return amount
-        return taxes.compute_all(amount, partner.isp_currency_id, 1.0, line.product_id, partner)[
-            "total_included"
-        ]
+        return taxes.compute_all(
+            amount, partner.isp_currency_id, 1.0, line.product_id, partner
+        )["total_included"]
 
     # === FORECAST (read only) === #
 
@@ -239,15 +247,21 @@ class IspBillingEngine(models.AbstractModel):
                 on = max(charge_date, date_from)
                 periods = [
                     period
-                    for period in self._contract_periods(contract, partner, on, next_start)
+                    for period in self._contract_periods(
+                        contract, partner, on, next_start
+                    )
                     if period.lines
                 ]
                 if not periods:
                     break
                 forecast += [(on, period) for period in periods]
-                next_start = max(period.end for period in periods) + billing_periods.ONE_DAY
+                next_start = (
+                    max(period.end for period in periods) + billing_periods.ONE_DAY
+                )
                 charge_date = self._forecast_next_charge(contract, partner, next_start)
-        return sorted(forecast, key=lambda item: (item[0], item[1].start, item[1].contract.id))
+        return sorted(
+            forecast, key=lambda item: (item[0], item[1].start, item[1].contract.id)
+        )
 
     @api.model
     def _forecast_next_charge(self, contract, partner, next_start):
@@ -255,7 +269,10 @@ class IspBillingEngine(models.AbstractModel):
             return False
         if partner.isp_billing_type == "postpaid":
             __, cycle_end = billing_periods.cycle_containing(
-                next_start, contract.date_start, partner.isp_billing_day, contract.isp_period_length or 1
+                next_start,
+                contract.date_start,
+                partner.isp_billing_day,
+                contract.isp_period_length or 1,
             )
             return cycle_end + billing_periods.ONE_DAY
         return next_start
@@ -276,7 +293,9 @@ class IspBillingEngine(models.AbstractModel):
             for __ in range(count):
                 periods = [
                     period
-                    for period in self._contract_periods(contract, partner, next_start, next_start)
+                    for period in self._contract_periods(
+                        contract, partner, next_start, next_start
+                    )
                     if period.lines
                 ]
                 if not periods:
@@ -305,7 +324,9 @@ class IspBillingEngine(models.AbstractModel):
             )
         if partner.isp_billing_type == "postpaid":
             raise UserError(
-                _("Postpaid services are billed after use: they cannot be paid in advance.")
+                _(
+                    "Postpaid services are billed after use: they cannot be paid in advance."
+                )
             )
         if not 1 <= count <= MAX_PERIODS_AHEAD:
             raise UserError(
@@ -322,7 +343,9 @@ class IspBillingEngine(models.AbstractModel):
     @api.model
     def _restart_day(self, contract, partner, date):
         next_start = contract._isp_next_start()
-        lapsed = partner.isp_billing_type == "prepaid" and partner.isp_status != "active"
+        lapsed = (
+            partner.isp_billing_type == "prepaid" and partner.isp_status != "active"
+        )
         ended = contract.date_end and contract.date_end < date
         if next_start < date and (lapsed or ended):
             return date
@@ -347,7 +370,10 @@ class IspBillingEngine(models.AbstractModel):
         plan = engine._plan_ahead(partner, count, date)
         if not plan.periods:
             raise UserError(
-                _("%(partner)s has nothing to pay in advance.", partner=partner.display_name)
+                _(
+                    "%(partner)s has nothing to pay in advance.",
+                    partner=partner.display_name,
+                )
             )
         if extend_service:
             self._extend_service(plan)
@@ -435,7 +461,9 @@ class IspBillingEngine(models.AbstractModel):
         self._reconcile_with_credit(plans)
         Notification = self.env["isp.notification"]
         for move in moves.filtered(lambda m: m.move_type == "out_invoice"):
-            Notification._isp_queue("invoice", move.partner_id, move, f"invoice:{move.id}")
+            Notification._isp_queue(
+                "invoice", move.partner_id, move, f"invoice:{move.id}"
+            )
         self._advance_contracts(plans)
         for plan in plans:
             partner = plan.partner
@@ -445,7 +473,10 @@ class IspBillingEngine(models.AbstractModel):
             if partner.isp_status == "new" or partner.isp_billing_type == "prepaid":
                 partner._isp_set_status(
                     "active",
-                    _("Charged %(amount)s", amount=partner.isp_currency_id.format(plan.total)),
+                    _(
+                        "Charged %(amount)s",
+                        amount=partner.isp_currency_id.format(plan.total),
+                    ),
                     date,
                 )
 
@@ -549,7 +580,11 @@ class IspBillingEngine(models.AbstractModel):
             income = product.product_tmpl_id.get_product_accounts()["income"]
             line_vals.append(
                 Command.create(
-                    {"name": vals["name"], "account_id": income.id, "credit": vals["price_unit"]}
+                    {
+                        "name": vals["name"],
+                        "account_id": income.id,
+                        "credit": vals["price_unit"],
+                    }
                 )
             )
         total = sum(vals["price_unit"] for vals in invoice_lines)
@@ -583,12 +618,16 @@ class IspBillingEngine(models.AbstractModel):
         reconciliation_plan = []
         for plan in plans:
             move_lines = plan.move.line_ids.filtered(
-                lambda line: line.account_type == "asset_receivable" and not line.reconciled
+                lambda line: (
+                    line.account_type == "asset_receivable" and not line.reconciled
+                )
             )
             credit = credit_by_partner.get(plan.partner, self.env["account.move.line"])
             credit = credit.filtered(
-                lambda line: line.account_id == move_lines.account_id
-                and line.company_id == plan.move.company_id
+                lambda line: (
+                    line.account_id == move_lines.account_id
+                    and line.company_id == plan.move.company_id
+                )
             )
             if not credit or not move_lines:
                 continue
@@ -604,7 +643,10 @@ class IspBillingEngine(models.AbstractModel):
         invoices are paid partially only when the company allows it."""
         partner = plan.partner
         company = partner.isp_company_id or self.env.company
-        if partner.isp_billing_type == "prepaid" or company.isp_allow_negative_balance_payment:
+        if (
+            partner.isp_billing_type == "prepaid"
+            or company.isp_allow_negative_balance_payment
+        ):
             return True
         available = -sum(credit.mapped("amount_residual"))
         due = sum(move_lines.mapped("amount_residual"))
@@ -632,7 +674,11 @@ class IspBillingEngine(models.AbstractModel):
                 for contract in partner.isp_contract_ids
                 if contract.isp_charged_until
             )
-            if partner.isp_status == "active" and lapsed and not partner.isp_do_not_block:
+            if (
+                partner.isp_status == "active"
+                and lapsed
+                and not partner.isp_do_not_block
+            ):
                 partner._isp_set_status(
                     "blocked", _("Insufficient funds: %(msg)s", msg=plan.message), date
                 )
@@ -687,21 +733,27 @@ class IspBillingEngine(models.AbstractModel):
                 decisions.append(StatusDecision(partner, "credit_block", reason))
             elif not invoices and partner.isp_credit_blocked:
                 decisions.append(
-                    StatusDecision(partner, "credit_unblock", _("No overdue invoice left"))
+                    StatusDecision(
+                        partner, "credit_unblock", _("No overdue invoice left")
+                    )
                 )
         return decisions
 
     @api.model
     def _plan_blocking(self, partners, date, credit_decisions):
         candidates = partners.filtered(
-            lambda p: p.isp_status == "active"
-            and p.isp_billing_type in ("recurring", "postpaid")
-            and not p.isp_do_not_block
-            and p.isp_credit_mode != "unlimited"
+            lambda p: (
+                p.isp_status == "active"
+                and p.isp_billing_type in ("recurring", "postpaid")
+                and not p.isp_do_not_block
+                and p.isp_credit_mode != "unlimited"
+            )
         )
         if not candidates:
             return []
-        credit_blocked = {d.partner for d in credit_decisions if d.action == "credit_block"}
+        credit_blocked = {
+            d.partner for d in credit_decisions if d.action == "credit_block"
+        }
         Move = self.env["account.move"]
         invoice_domain = self._isp_invoice_domain(candidates) + [
             ("isp_block_date", "!=", False)
@@ -720,9 +772,15 @@ class IspBillingEngine(models.AbstractModel):
         decisions = []
         for partner in candidates:
             invoices = open_due.get(partner)
-            if not invoices and not (latest_block.get(partner) and latest_block[partner] <= date):
+            if not invoices and not (
+                latest_block.get(partner) and latest_block[partner] <= date
+            ):
                 continue
-            floor = partner.isp_minimum_balance if partner in credit_blocked else partner._isp_floor()
+            floor = (
+                partner.isp_minimum_balance
+                if partner in credit_blocked
+                else partner._isp_floor()
+            )
             if partner.isp_currency_id.compare_amounts(partner.isp_balance, floor) >= 0:
                 continue
             currency = partner.isp_currency_id
@@ -732,7 +790,11 @@ class IspBillingEngine(models.AbstractModel):
                 minimum=currency.format(floor),
             )
             if invoices:
-                reason = _("Unpaid invoice %(invoice)s: %(reason)s", invoice=invoices[0].name, reason=reason)
+                reason = _(
+                    "Unpaid invoice %(invoice)s: %(reason)s",
+                    invoice=invoices[0].name,
+                    reason=reason,
+                )
             decisions.append(StatusDecision(partner, "block", reason))
         return decisions
 

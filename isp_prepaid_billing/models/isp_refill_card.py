@@ -21,37 +21,61 @@ class IspRefillCard(models.Model):
     _rec_name = "number"
 
     batch_id = fields.Many2one(
-        "isp.refill.card.batch", required=True, readonly=True, ondelete="restrict", index=True
+        "isp.refill.card.batch",
+        required=True,
+        readonly=True,
+        ondelete="restrict",
+        index=True,
     )
     company_id = fields.Many2one(related="batch_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="batch_id.currency_id")
     value = fields.Monetary(related="batch_id.value")
     expiry_date = fields.Date(related="batch_id.expiry_date")
     number = fields.Char(
-        string="Serial Number", required=True, readonly=True, help="Printed on the card; not secret."
+        string="Serial Number",
+        required=True,
+        readonly=True,
+        help="Printed on the card; not secret.",
     )
     code_hash = fields.Char(required=True, readonly=True, groups="base.group_system")
     state = fields.Selection(
-        [("available", "Available"), ("redeemed", "Redeemed"), ("disabled", "Disabled")],
+        [
+            ("available", "Available"),
+            ("redeemed", "Redeemed"),
+            ("disabled", "Disabled"),
+        ],
         default="available",
         required=True,
         readonly=True,
         index=True,
     )
-    redeemed_partner_id = fields.Many2one("res.partner", string="Redeemed By", readonly=True)
+    redeemed_partner_id = fields.Many2one(
+        "res.partner", string="Redeemed By", readonly=True
+    )
     redeemed_on = fields.Datetime(readonly=True)
     payment_id = fields.Many2one("account.payment", readonly=True)
 
     _sql_constraints = [
-        ("code_hash_unique", "unique(code_hash)", "Two refill cards cannot share a code."),
-        ("number_unique", "unique(batch_id, number)", "A serial number is used once per batch."),
+        (
+            "code_hash_unique",
+            "unique(code_hash)",
+            "Two refill cards cannot share a code.",
+        ),
+        (
+            "number_unique",
+            "unique(batch_id, number)",
+            "A serial number is used once per batch.",
+        ),
     ]
 
     def action_disable(self):
         used = self.filtered(lambda card: card.state == "redeemed")
         if used:
             raise UserError(
-                _("Card %(number)s was already redeemed: it cannot be disabled.", number=used[0].number)
+                _(
+                    "Card %(number)s was already redeemed: it cannot be disabled.",
+                    number=used[0].number,
+                )
             )
         self.write({"state": "disabled"})
         return True
@@ -73,19 +97,25 @@ class IspRefillCard(models.Model):
         if blocked_until:
             return None, _(
                 "Too many wrong codes. Try again after %(time)s.",
-                time=fields.Datetime.context_timestamp(self, blocked_until).strftime("%H:%M"),
+                time=fields.Datetime.context_timestamp(self, blocked_until).strftime(
+                    "%H:%M"
+                ),
             )
         normalized = refill_codes.normalize(code)
         card = self.sudo().browse()
         if normalized:
             card = self.sudo().search(
-                [("code_hash", "=", refill_codes.code_hash(self.env, normalized))], limit=1
+                [("code_hash", "=", refill_codes.code_hash(self.env, normalized))],
+                limit=1,
             )
         error = self._isp_redeem_error(card, company)
         if error:
             Attempt._isp_log(partner, ip_address, card, error[0])
             _logger.warning(
-                "Refill card refused (%s) for partner %s from %s", error[0], partner.id, ip_address
+                "Refill card refused (%s) for partner %s from %s",
+                error[0],
+                partner.id,
+                ip_address,
             )
             return None, error[1]
         if not card._isp_take(partner):
@@ -107,7 +137,8 @@ class IspRefillCard(models.Model):
         today = fields.Date.context_today(self)
         if card.expiry_date and card.expiry_date < today:
             return "expired", _(
-                "This card expired on %(date)s.", date=fields.Date.to_string(card.expiry_date)
+                "This card expired on %(date)s.",
+                date=fields.Date.to_string(card.expiry_date),
             )
         return None
 
@@ -134,7 +165,9 @@ class IspRefillCard(models.Model):
         journal = company._isp_refill_journal()
         if not journal:
             raise UserError(
-                _("No journal receives refill card payments: set one in the ISP settings.")
+                _(
+                    "No journal receives refill card payments: set one in the ISP settings."
+                )
             )
         payment = (
             self.env["account.payment"]

@@ -10,7 +10,10 @@ class IspRefillCardBatch(models.Model):
 
     name = fields.Char(string="Series", required=True, readonly=True)
     company_id = fields.Many2one(
-        "res.company", required=True, readonly=True, default=lambda self: self.env.company
+        "res.company",
+        required=True,
+        readonly=True,
+        default=lambda self: self.env.company,
     )
     currency_id = fields.Many2one("res.currency", required=True, readonly=True)
     value = fields.Monetary(required=True, readonly=True)
@@ -18,14 +21,22 @@ class IspRefillCardBatch(models.Model):
     reseller_id = fields.Many2one(
         "res.partner", string="Reseller", help="Who sells the cards of this batch."
     )
-    card_ids = fields.One2many("isp.refill.card", "batch_id", string="Cards", readonly=True)
-    card_count = fields.Integer(string="Number of Cards", compute="_compute_card_counts")
+    card_ids = fields.One2many(
+        "isp.refill.card", "batch_id", string="Cards", readonly=True
+    )
+    card_count = fields.Integer(
+        string="Number of Cards", compute="_compute_card_counts"
+    )
     available_count = fields.Integer(string="Available", compute="_compute_card_counts")
     redeemed_count = fields.Integer(string="Redeemed", compute="_compute_card_counts")
     redeemed_amount = fields.Monetary(compute="_compute_card_counts")
 
     _sql_constraints = [
-        ("name_unique", "unique(company_id, name)", "A card series is used once per company.")
+        (
+            "name_unique",
+            "unique(company_id, name)",
+            "A card series is used once per company.",
+        )
     ]
 
     @api.depends("card_ids.state")
@@ -36,7 +47,9 @@ class IspRefillCardBatch(models.Model):
         counts = {(batch.id, state): count for batch, state, count in rows}
         for batch in self:
             batch.card_count = sum(
-                count for (batch_id, __), count in counts.items() if batch_id == batch.id
+                count
+                for (batch_id, __), count in counts.items()
+                if batch_id == batch.id
             )
             batch.available_count = counts.get((batch.id, "available"), 0)
             batch.redeemed_count = counts.get((batch.id, "redeemed"), 0)

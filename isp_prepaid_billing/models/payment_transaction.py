@@ -16,7 +16,9 @@ class PaymentTransaction(models.Model):
     isp_purpose = fields.Selection(ISP_PURPOSES, string="ISP Purpose", readonly=True)
     isp_periods = fields.Integer(string="ISP Periods", readonly=True)
     isp_extend_service = fields.Boolean(readonly=True)
-    isp_proforma_id = fields.Many2one("isp.proforma", string="ISP Proforma", readonly=True)
+    isp_proforma_id = fields.Many2one(
+        "isp.proforma", string="ISP Proforma", readonly=True
+    )
 
     def _post_process(self):
         # The status poll and the post-processing cron may handle the same

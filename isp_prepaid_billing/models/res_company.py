@@ -68,7 +68,9 @@ class ResCompany(models.Model):
         help="Day of the month (1-28) on which proformas are created and sent.",
     )
     isp_proforma_months = fields.Integer(
-        string="Proforma Period (months)", default=1, help="Months a proforma covers (1-12)."
+        string="Proforma Period (months)",
+        default=1,
+        help="Months a proforma covers (1-12).",
     )
     isp_proforma_for = fields.Selection(
         [("current", "Current month"), ("next", "Next month")],
@@ -88,7 +90,9 @@ class ResCompany(models.Model):
         "its full amount; period charges then only use the balance.",
     )
     isp_invoice_after_payment_text = fields.Char(
-        string="Invoice Item Text", default="Prepayment for Internet service", translate=True
+        string="Invoice Item Text",
+        default="Prepayment for Internet service",
+        translate=True,
     )
     isp_invoice_after_payment_tax_id = fields.Many2one(
         "account.tax",
@@ -137,14 +141,24 @@ class ResCompany(models.Model):
     isp_notify_invoice = fields.Boolean(string="Notify: Invoice Issued", default=True)
     isp_notify_proforma = fields.Boolean(string="Notify: Proforma Issued", default=True)
     isp_notify_payment = fields.Boolean(string="Notify: Payment Received", default=True)
-    isp_notify_reminder = fields.Boolean(string="Notify: Payment Reminder", default=True)
+    isp_notify_reminder = fields.Boolean(
+        string="Notify: Payment Reminder", default=True
+    )
     isp_notify_overdue = fields.Boolean(string="Notify: Invoice Overdue", default=True)
-    isp_notify_low_balance = fields.Boolean(string="Notify: Prepaid Balance Low", default=True)
+    isp_notify_low_balance = fields.Boolean(
+        string="Notify: Prepaid Balance Low", default=True
+    )
     isp_notify_blocked = fields.Boolean(string="Notify: Service Blocked", default=True)
-    isp_notify_deactivated = fields.Boolean(string="Notify: Service Deactivated", default=True)
-    isp_notify_reactivated = fields.Boolean(string="Notify: Service Reactivated", default=True)
+    isp_notify_deactivated = fields.Boolean(
+        string="Notify: Service Deactivated", default=True
+    )
+    isp_notify_reactivated = fields.Boolean(
+        string="Notify: Service Reactivated", default=True
+    )
     isp_reminder_days = fields.Integer(
-        string="Reminder Days Before Due", default=3, help="Send the reminder this many days before the due date."
+        string="Reminder Days Before Due",
+        default=3,
+        help="Send the reminder this many days before the due date.",
     )
     isp_low_balance_days = fields.Integer(
         string="Low Balance Warning Days",
@@ -156,13 +170,21 @@ class ResCompany(models.Model):
     @api.constrains("isp_receipt_number_format", "isp_proforma_number_format")
     def _check_isp_number_formats(self):
         for company in self:
-            for template in (company.isp_receipt_number_format, company.isp_proforma_number_format):
+            for template in (
+                company.isp_receipt_number_format,
+                company.isp_proforma_number_format,
+            ):
                 try:
                     number_formats.parse(template)
                 except number_formats.NumberFormatError as error:
                     raise ValidationError(str(error)) from error
 
-    @api.constrains("isp_proforma_day", "isp_proforma_months", "isp_reminder_days", "isp_low_balance_days")
+    @api.constrains(
+        "isp_proforma_day",
+        "isp_proforma_months",
+        "isp_reminder_days",
+        "isp_low_balance_days",
+    )
     def _check_isp_document_ranges(self):
         for company in self:
             company._isp_check_range("isp_proforma_day", 1, 28)
@@ -185,7 +207,9 @@ class ResCompany(models.Model):
     def _check_isp_portal_settings(self):
         for company in self:
             if company.currency_id.compare_amounts(company.isp_topup_minimum, 0.0) < 0:
-                raise ValidationError(self.env._("The minimum top-up cannot be negative."))
+                raise ValidationError(
+                    self.env._("The minimum top-up cannot be negative.")
+                )
             company._isp_topup_choices()
             company._isp_check_range("isp_refill_max_failures", 1, 100)
 
@@ -201,7 +225,10 @@ class ResCompany(models.Model):
                 amount = float(part)
             except ValueError:
                 amount = None
-            if amount is None or self.currency_id.compare_amounts(amount, self.isp_topup_minimum) < 0:
+            if (
+                amount is None
+                or self.currency_id.compare_amounts(amount, self.isp_topup_minimum) < 0
+            ):
                 raise ValidationError(
                     self.env._(
                         "Suggested top-up amount %(amount)s is not a number at or above the "
@@ -215,7 +242,10 @@ class ResCompany(models.Model):
     def _isp_refill_journal(self):
         self.ensure_one()
         return self.isp_refill_journal_id or self.env["account.journal"].search(
-            [*self.env["account.journal"]._check_company_domain(self), ("type", "=", "cash")],
+            [
+                *self.env["account.journal"]._check_company_domain(self),
+                ("type", "=", "cash"),
+            ],
             limit=1,
         )
 
@@ -239,8 +269,12 @@ class ResCompany(models.Model):
         for company in self.search([("isp_journal_id", "=", False)]):
             if not company.chart_template:
                 continue
-            codes = set(Journal.search(Journal._check_company_domain(company)).mapped("code"))
-            code = next(c for c in ("ISP", "ISP1", "ISP2", "ISP3", "ISPX") if c not in codes)
+            codes = set(
+                Journal.search(Journal._check_company_domain(company)).mapped("code")
+            )
+            code = next(
+                c for c in ("ISP", "ISP1", "ISP2", "ISP3", "ISPX") if c not in codes
+            )
             company.isp_journal_id = Journal.create(
                 {
                     "name": self.env._("ISP Invoices"),
@@ -255,6 +289,9 @@ class ResCompany(models.Model):
     def _isp_invoice_journal(self):
         self.ensure_one()
         return self.isp_journal_id or self.env["account.journal"].search(
-            [*self.env["account.journal"]._check_company_domain(self), ("type", "=", "sale")],
+            [
+                *self.env["account.journal"]._check_company_domain(self),
+                ("type", "=", "sale"),
+            ],
             limit=1,
         )

@@ -5,11 +5,15 @@ from odoo import fields, models
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
-    isp_currency_id = fields.Many2one(related="company_id.currency_id", string="ISP Currency")
+    isp_currency_id = fields.Many2one(
+        related="company_id.currency_id", string="ISP Currency"
+    )
     isp_billing_type = fields.Selection(
         related="company_id.isp_billing_type", readonly=False
     )
-    isp_billing_day = fields.Integer(related="company_id.isp_billing_day", readonly=False)
+    isp_billing_day = fields.Integer(
+        related="company_id.isp_billing_day", readonly=False
+    )
     isp_billing_day_from_creation = fields.Boolean(
         related="company_id.isp_billing_day_from_creation", readonly=False
     )
@@ -19,7 +23,9 @@ class ResConfigSettings(models.TransientModel):
     isp_blocking_days = fields.Integer(
         related="company_id.isp_blocking_days", readonly=False
     )
-    isp_do_not_block = fields.Boolean(related="company_id.isp_do_not_block", readonly=False)
+    isp_do_not_block = fields.Boolean(
+        related="company_id.isp_do_not_block", readonly=False
+    )
     isp_deactivation_days = fields.Integer(
         related="company_id.isp_deactivation_days", readonly=False
     )
@@ -28,7 +34,9 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
         currency_field="isp_currency_id",
     )
-    isp_credit_mode = fields.Selection(related="company_id.isp_credit_mode", readonly=False)
+    isp_credit_mode = fields.Selection(
+        related="company_id.isp_credit_mode", readonly=False
+    )
     isp_credit_limit = fields.Monetary(
         related="company_id.isp_credit_limit",
         readonly=False,
@@ -49,38 +57,94 @@ class ResConfigSettings(models.TransientModel):
     isp_invoice_on_charge = fields.Boolean(
         related="company_id.isp_invoice_on_charge", readonly=False
     )
-    isp_journal_id = fields.Many2one(related="company_id.isp_journal_id", readonly=False)
+    isp_journal_id = fields.Many2one(
+        related="company_id.isp_journal_id", readonly=False
+    )
     isp_batch_size = fields.Integer(related="company_id.isp_batch_size", readonly=False)
 
-    isp_receipt_number_format = fields.Char(related="company_id.isp_receipt_number_format", readonly=False)
-    isp_proforma_number_format = fields.Char(related="company_id.isp_proforma_number_format", readonly=False)
-    isp_proforma_enabled = fields.Boolean(related="company_id.isp_proforma_enabled", readonly=False)
-    isp_proforma_day = fields.Integer(related="company_id.isp_proforma_day", readonly=False)
-    isp_proforma_months = fields.Integer(related="company_id.isp_proforma_months", readonly=False)
-    isp_proforma_for = fields.Selection(related="company_id.isp_proforma_for", readonly=False)
-    isp_payment_instructions = fields.Text(related="company_id.isp_payment_instructions", readonly=False)
-    isp_invoice_after_payment = fields.Boolean(related="company_id.isp_invoice_after_payment", readonly=False)
-    isp_invoice_after_payment_text = fields.Char(related="company_id.isp_invoice_after_payment_text", readonly=False)
-    isp_invoice_after_payment_tax_id = fields.Many2one(related="company_id.isp_invoice_after_payment_tax_id", readonly=False)
-    isp_prepaid_account_id = fields.Many2one(related="company_id.isp_prepaid_account_id", readonly=False)
-    isp_auto_associate_payments = fields.Boolean(related="company_id.isp_auto_associate_payments", readonly=False)
-    isp_topup_minimum = fields.Monetary(
-        related="company_id.isp_topup_minimum", currency_field="isp_currency_id", readonly=False
+    isp_receipt_number_format = fields.Char(
+        related="company_id.isp_receipt_number_format", readonly=False
     )
-    isp_topup_amounts = fields.Char(related="company_id.isp_topup_amounts", readonly=False)
-    isp_refill_journal_id = fields.Many2one(related="company_id.isp_refill_journal_id", readonly=False)
-    isp_refill_max_failures = fields.Integer(related="company_id.isp_refill_max_failures", readonly=False)
-    isp_notify_invoice = fields.Boolean(related="company_id.isp_notify_invoice", readonly=False)
-    isp_notify_proforma = fields.Boolean(related="company_id.isp_notify_proforma", readonly=False)
-    isp_notify_payment = fields.Boolean(related="company_id.isp_notify_payment", readonly=False)
-    isp_notify_reminder = fields.Boolean(related="company_id.isp_notify_reminder", readonly=False)
-    isp_notify_overdue = fields.Boolean(related="company_id.isp_notify_overdue", readonly=False)
-    isp_notify_low_balance = fields.Boolean(related="company_id.isp_notify_low_balance", readonly=False)
-    isp_notify_blocked = fields.Boolean(related="company_id.isp_notify_blocked", readonly=False)
-    isp_notify_deactivated = fields.Boolean(related="company_id.isp_notify_deactivated", readonly=False)
-    isp_notify_reactivated = fields.Boolean(related="company_id.isp_notify_reactivated", readonly=False)
-    isp_reminder_days = fields.Integer(related="company_id.isp_reminder_days", readonly=False)
-    isp_low_balance_days = fields.Integer(related="company_id.isp_low_balance_days", readonly=False)
+    isp_proforma_number_format = fields.Char(
+        related="company_id.isp_proforma_number_format", readonly=False
+    )
+    isp_proforma_enabled = fields.Boolean(
+        related="company_id.isp_proforma_enabled", readonly=False
+    )
+    isp_proforma_day = fields.Integer(
+        related="company_id.isp_proforma_day", readonly=False
+    )
+    isp_proforma_months = fields.Integer(
+        related="company_id.isp_proforma_months", readonly=False
+    )
+    isp_proforma_for = fields.Selection(
+        related="company_id.isp_proforma_for", readonly=False
+    )
+    isp_payment_instructions = fields.Text(
+        related="company_id.isp_payment_instructions", readonly=False
+    )
+    isp_invoice_after_payment = fields.Boolean(
+        related="company_id.isp_invoice_after_payment", readonly=False
+    )
+    isp_invoice_after_payment_text = fields.Char(
+        related="company_id.isp_invoice_after_payment_text", readonly=False
+    )
+    isp_invoice_after_payment_tax_id = fields.Many2one(
+        related="company_id.isp_invoice_after_payment_tax_id", readonly=False
+    )
+    isp_prepaid_account_id = fields.Many2one(
+        related="company_id.isp_prepaid_account_id", readonly=False
+    )
+    isp_auto_associate_payments = fields.Boolean(
+        related="company_id.isp_auto_associate_payments", readonly=False
+    )
+    isp_topup_minimum = fields.Monetary(
+        related="company_id.isp_topup_minimum",
+        currency_field="isp_currency_id",
+        readonly=False,
+    )
+    isp_topup_amounts = fields.Char(
+        related="company_id.isp_topup_amounts", readonly=False
+    )
+    isp_refill_journal_id = fields.Many2one(
+        related="company_id.isp_refill_journal_id", readonly=False
+    )
+    isp_refill_max_failures = fields.Integer(
+        related="company_id.isp_refill_max_failures", readonly=False
+    )
+    isp_notify_invoice = fields.Boolean(
+        related="company_id.isp_notify_invoice", readonly=False
+    )
+    isp_notify_proforma = fields.Boolean(
+        related="company_id.isp_notify_proforma", readonly=False
+    )
+    isp_notify_payment = fields.Boolean(
+        related="company_id.isp_notify_payment", readonly=False
+    )
+    isp_notify_reminder = fields.Boolean(
+        related="company_id.isp_notify_reminder", readonly=False
+    )
+    isp_notify_overdue = fields.Boolean(
+        related="company_id.isp_notify_overdue", readonly=False
+    )
+    isp_notify_low_balance = fields.Boolean(
+        related="company_id.isp_notify_low_balance", readonly=False
+    )
+    isp_notify_blocked = fields.Boolean(
+        related="company_id.isp_notify_blocked", readonly=False
+    )
+    isp_notify_deactivated = fields.Boolean(
+        related="company_id.isp_notify_deactivated", readonly=False
+    )
+    isp_notify_reactivated = fields.Boolean(
+        related="company_id.isp_notify_reactivated", readonly=False
+    )
+    isp_reminder_days = fields.Integer(
+        related="company_id.isp_reminder_days", readonly=False
+    )
+    isp_low_balance_days = fields.Integer(
+        related="company_id.isp_low_balance_days", readonly=False
+    )
     isp_invoice_number_format = fields.Char(
         related="company_id.isp_journal_id.isp_number_format", readonly=False
     )

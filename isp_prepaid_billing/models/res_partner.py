@@ -133,19 +133,29 @@ class ResPartner(models.Model):
         companies = self.isp_company_id or self.env.company
         # Prepayments invoiced on arrival wait on the prepaid balances account.
         prepaid_accounts = companies.isp_prepaid_account_id
-        rows = self.env["account.move.line"].sudo()._read_group(
-            [
-                ("partner_id", "in", commercial.ids),
-                "|",
-                ("account_type", "=", "asset_receivable"),
-                ("account_id", "in", prepaid_accounts.ids),
-                ("parent_state", "=", "posted"),
-                ("company_id", "in", self.isp_company_id.ids or self.env.company.ids),
-            ],
-            groupby=["partner_id", "company_id"],
-            aggregates=["balance:sum"],
+        rows = (
+            self.env["account.move.line"]
+            .sudo()
+            ._read_group(
+                [
+                    ("partner_id", "in", commercial.ids),
+                    "|",
+                    ("account_type", "=", "asset_receivable"),
+                    ("account_id", "in", prepaid_accounts.ids),
+                    ("parent_state", "=", "posted"),
+                    (
+                        "company_id",
+                        "in",
+                        self.isp_company_id.ids or self.env.company.ids,
+                    ),
+                ],
+                groupby=["partner_id", "company_id"],
+                aggregates=["balance:sum"],
+            )
         )
-        totals = {(partner.id, company.id): balance for partner, company, balance in rows}
+        totals = {
+            (partner.id, company.id): balance for partner, company, balance in rows
+        }
         for partner in self:
             company = partner.isp_company_id or self.env.company
             key = (partner.commercial_partner_id.id, company.id)
@@ -153,10 +163,14 @@ class ResPartner(models.Model):
 
     def _compute_isp_paid_until(self):
         commercial = self.commercial_partner_id
-        rows = self.env["isp.charge"].sudo()._read_group(
-            [("partner_id", "in", commercial.ids), ("is_paid", "=", True)],
-            groupby=["partner_id"],
-            aggregates=["period_end:max"],
+        rows = (
+            self.env["isp.charge"]
+            .sudo()
+            ._read_group(
+                [("partner_id", "in", commercial.ids), ("is_paid", "=", True)],
+                groupby=["partner_id"],
+                aggregates=["period_end:max"],
+            )
         )
         ends = {partner.id: end for partner, end in rows}
         for partner in self:
@@ -185,9 +199,14 @@ class ResPartner(models.Model):
         values = super().default_get(fields_list)
         company = self.env.company
         for field_name in ISP_SETTING_FIELDS:
-            if field_name in fields_list and f"default_{field_name}" not in self.env.context:
+            if (
+                field_name in fields_list
+                and f"default_{field_name}" not in self.env.context
+            ):
                 value = company[field_name]
-                values[field_name] = value.id if isinstance(value, models.BaseModel) else value
+                values[field_name] = (
+                    value.id if isinstance(value, models.BaseModel) else value
+                )
         if "isp_billing_day" in fields_list and company.isp_billing_day_from_creation:
             values["isp_billing_day"] = min(fields.Date.context_today(self).day, 28)
         return values
@@ -208,9 +227,13 @@ class ResPartner(models.Model):
         """Billing settings of customers are for ISP billing staff only."""
         if self.env.su or not set(vals) & ISP_PROTECTED_FIELDS:
             return
-        if not self.env.user.has_group("isp_prepaid_billing.isp_prepaid_billing_group_user"):
+        if not self.env.user.has_group(
+            "isp_prepaid_billing.isp_prepaid_billing_group_user"
+        ):
             raise AccessError(
-                _("Only ISP billing staff can change the billing settings of a customer.")
+                _(
+                    "Only ISP billing staff can change the billing settings of a customer."
+                )
             )
 
     # === ACTIONS === #
@@ -241,10 +264,14 @@ class ResPartner(models.Model):
         }
 
     def action_isp_block(self):
-        self._isp_set_status("blocked", _("Blocked by %(user)s", user=self.env.user.name))
+        self._isp_set_status(
+            "blocked", _("Blocked by %(user)s", user=self.env.user.name)
+        )
 
     def action_isp_activate(self):
-        self._isp_set_status("active", _("Activated by %(user)s", user=self.env.user.name))
+        self._isp_set_status(
+            "active", _("Activated by %(user)s", user=self.env.user.name)
+        )
 
     def action_isp_deactivate(self):
         self._isp_set_status(
@@ -263,10 +290,15 @@ class ResPartner(models.Model):
     def action_isp_create_proforma(self):
         self._isp_check_billable()
         today = fields.Date.context_today(self)
-        proformas = self.env["isp.proforma"]._isp_create_for(self, today, raise_if_empty=True)
+        proformas = self.env["isp.proforma"]._isp_create_for(
+            self, today, raise_if_empty=True
+        )
         if not proformas:
             raise UserError(
-                _("A proforma for this period already exists for %(customer)s.", customer=self.display_name)
+                _(
+                    "A proforma for this period already exists for %(customer)s.",
+                    customer=self.display_name,
+                )
             )
         return self.env["ir.actions.act_window"]._for_xml_id(
             "isp_prepaid_billing.isp_proforma_action"
@@ -302,7 +334,10 @@ class ResPartner(models.Model):
         self.ensure_one()
         if not self.isp_billing_enabled:
             raise UserError(
-                _("ISP billing is not enabled for %(partner)s.", partner=self.display_name)
+                _(
+                    "ISP billing is not enabled for %(partner)s.",
+                    partner=self.display_name,
+                )
             )
         if self.isp_status == "inactive":
             raise UserError(
@@ -338,7 +373,8 @@ class ResPartner(models.Model):
         if not to_change:
             return to_change
         events = {
-            partner: STATUS_EVENTS.get((partner.isp_status, status)) for partner in to_change
+            partner: STATUS_EVENTS.get((partner.isp_status, status))
+            for partner in to_change
         }
         to_change.write(
             {"isp_status": status, "isp_status_date": date, "isp_status_reason": reason}
@@ -346,7 +382,9 @@ class ResPartner(models.Model):
         Notification = self.env["isp.notification"]
         for partner, event in events.items():
             if event:
-                Notification._isp_queue(event, partner, partner, f"{event}:{partner.id}:{date}")
+                Notification._isp_queue(
+                    event, partner, partner, f"{event}:{partner.id}:{date}"
+                )
         label = dict(ISP_STATUSES)[status]
         for partner in to_change:
             partner.message_post(
@@ -375,9 +413,11 @@ class ResPartner(models.Model):
     def _isp_reactivate_if_funded(self, date):
         self._isp_refresh_balance()
         funded = self.filtered(
-            lambda p: p.isp_status == "blocked"
-            and p.isp_billing_type != "prepaid"
-            and p._isp_has_funds_for(0.0)
+            lambda p: (
+                p.isp_status == "blocked"
+                and p.isp_billing_type != "prepaid"
+                and p._isp_has_funds_for(0.0)
+            )
         )
         for partner in funded:
             partner._isp_set_status(
@@ -410,9 +450,17 @@ class ResPartner(models.Model):
         e.g. the day an unpaid service is blocked; ``(False, "")`` when none."""
         self.ensure_one()
         state = self._isp_service_state(date)
-        if state == "blocked" and self.isp_deactivation_days and not self.isp_do_not_block:
-            day = (self.isp_status_date or date) + relativedelta(days=self.isp_deactivation_days)
-            return day, _("deactivated on %(day)s if unpaid", day=format_date(self.env, day))
+        if (
+            state == "blocked"
+            and self.isp_deactivation_days
+            and not self.isp_do_not_block
+        ):
+            day = (self.isp_status_date or date) + relativedelta(
+                days=self.isp_deactivation_days
+            )
+            return day, _(
+                "deactivated on %(day)s if unpaid", day=format_date(self.env, day)
+            )
         if state != "active" or self.isp_do_not_block:
             return False, ""
         if self.isp_billing_type == "prepaid":
@@ -443,7 +491,9 @@ class ResPartner(models.Model):
         )
         if self._isp_has_funds_for(amount):
             return False, ""
-        return day, _("blocked on %(day)s unless topped up", day=format_date(self.env, day))
+        return day, _(
+            "blocked on %(day)s unless topped up", day=format_date(self.env, day)
+        )
 
     def _isp_payment_offer(self, purpose, date, amount=None, periods=1, proforma=None):
         """What the subscriber pays online for ``purpose`` (topup, prepay,
@@ -452,9 +502,18 @@ class ResPartner(models.Model):
         self.ensure_one()
         company = self.isp_company_id or self.env.company
         currency = self.isp_currency_id
-        offer = {"amount": 0.0, "periods": 0, "extend": False, "proforma": proforma, "plan": None}
+        offer = {
+            "amount": 0.0,
+            "periods": 0,
+            "extend": False,
+            "proforma": proforma,
+            "plan": None,
+        }
         if purpose == "topup":
-            if amount is None or currency.compare_amounts(amount, company.isp_topup_minimum) < 0:
+            if (
+                amount is None
+                or currency.compare_amounts(amount, company.isp_topup_minimum) < 0
+            ):
                 raise UserError(
                     _(
                         "The smallest top-up is %(minimum)s.",
@@ -465,7 +524,9 @@ class ResPartner(models.Model):
         elif purpose in ("prepay", "reactivate"):
             state = self._isp_service_state(date)
             if purpose == "reactivate" and state not in ("blocked", "paused"):
-                raise UserError(_("Your service is not suspended: there is nothing to reactivate."))
+                raise UserError(
+                    _("Your service is not suspended: there is nothing to reactivate.")
+                )
             if purpose == "prepay" and state in ("blocked", "paused"):
                 raise UserError(_("Your service is suspended: reactivate it instead."))
             offer["extend"] = state == "paused"
@@ -475,7 +536,9 @@ class ResPartner(models.Model):
             plan = Engine._plan_ahead(self, periods, date)
             if not plan.periods:
                 raise UserError(_("There is no service to pay in advance."))
-            offer.update(plan=plan, periods=periods, amount=Engine._amount_to_prepay(plan))
+            offer.update(
+                plan=plan, periods=periods, amount=Engine._amount_to_prepay(plan)
+            )
         elif purpose == "proforma":
             if not proforma or proforma.partner_id != self:
                 raise UserError(_("This proforma is not yours."))

@@ -36,7 +36,9 @@ class IspBillingCase(AccountTestInvoicingCommon):
                 "type": "service",
                 "list_price": 30.0,
                 "taxes_id": [Command.clear()],
-                "property_account_income_id": cls.company_data["default_account_revenue"].id,
+                "property_account_income_id": cls.company_data[
+                    "default_account_revenue"
+                ].id,
             }
         )
         cls.bank_journal = cls.company_data["default_journal_bank"]
@@ -103,7 +105,9 @@ class IspBillingCase(AccountTestInvoicingCommon):
         return payment
 
     def run_engine(self, partners, date):
-        return self.env["isp.billing.engine"]._execute(partners, fields.Date.to_date(date))
+        return self.env["isp.billing.engine"]._execute(
+            partners, fields.Date.to_date(date)
+        )
 
     def sweep(self, partners, date):
         engine = self.env["isp.billing.engine"]
@@ -171,20 +175,28 @@ class IspPortalCase(IspBillingCase):
         """Create the transaction the portal creates for ``purpose``."""
         date = fields.Date.to_date(date) or fields.Date.context_today(partner)
         offer = partner._isp_payment_offer(purpose, date, **offer_args)
-        return self.env["payment.transaction"].sudo().create(
-            {
-                "provider_id": self.provider.id,
-                "payment_method_id": self.demo_method.id,
-                "reference": self.env["payment.transaction"]._compute_reference("demo"),
-                "amount": offer["amount"],
-                "currency_id": partner.isp_currency_id.id,
-                "partner_id": partner.id,
-                "operation": "online_direct",
-                "isp_purpose": purpose,
-                "isp_periods": offer["periods"],
-                "isp_extend_service": offer["extend"],
-                "isp_proforma_id": offer["proforma"].id if offer["proforma"] else False,
-            }
+        return (
+            self.env["payment.transaction"]
+            .sudo()
+            .create(
+                {
+                    "provider_id": self.provider.id,
+                    "payment_method_id": self.demo_method.id,
+                    "reference": self.env["payment.transaction"]._compute_reference(
+                        "demo"
+                    ),
+                    "amount": offer["amount"],
+                    "currency_id": partner.isp_currency_id.id,
+                    "partner_id": partner.id,
+                    "operation": "online_direct",
+                    "isp_purpose": purpose,
+                    "isp_periods": offer["periods"],
+                    "isp_extend_service": offer["extend"],
+                    "isp_proforma_id": offer["proforma"].id
+                    if offer["proforma"]
+                    else False,
+                }
+            )
         )
 
     def provider_says(self, tx, state="done"):

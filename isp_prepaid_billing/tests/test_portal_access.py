@@ -18,7 +18,11 @@ class TestPortalAccess(IspPortalCase, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.company.write(
-            {"isp_proforma_enabled": True, "isp_proforma_day": 20, "isp_proforma_for": "next"}
+            {
+                "isp_proforma_enabled": True,
+                "isp_proforma_day": 20,
+                "isp_proforma_for": "next",
+            }
         )
         cls.alice = cls.subscriber_with_documents("Alice Portal")
         cls.bob = cls.subscriber_with_documents("Bob Portal")
@@ -59,7 +63,7 @@ class TestPortalAccess(IspPortalCase, HttpCase):
         self.assertIn(payment.isp_receipt_number, page)
         self.assertIn(proforma.name, page)
         self.assertIn("Fibre 100 Mbit/s", page)
-        bob_invoice, bob_payment, bob_proforma = self.documents(self.bob)
+        bob_invoice, __, bob_proforma = self.documents(self.bob)
         for foreign in (bob_invoice.name, bob_proforma.name, "Bob Portal"):
             self.assertNotIn(foreign, page)
         self.assertIn('href="/my/isp"', self.url_open("/my").text)
@@ -79,7 +83,9 @@ class TestPortalAccess(IspPortalCase, HttpCase):
                 response = self.url_open(url)
                 self.assertTrue(response.url.endswith("/my"), response.url)
                 self.assertNotIn(proforma.name, response.text)
-        page = self.url_open(f"/my/isp/pay?purpose=proforma&proforma_id={proforma.id}").text
+        page = self.url_open(
+            f"/my/isp/pay?purpose=proforma&proforma_id={proforma.id}"
+        ).text
         self.assertIn("This proforma is not yours", page)
         self.assertNotIn("o_payment_form", page)
         # Her own receipt she can download.
@@ -99,17 +105,35 @@ class TestPortalAccess(IspPortalCase, HttpCase):
     def test_transactions_for_someone_else_or_bad_amounts_are_refused(self):
         self.authenticate("alice", "alice")
         bob_proforma = self.documents(self.bob)[2]
-        params = {"provider_id": self.provider.id, "payment_method_id": self.demo_method.id,
-                  "token_id": None, "flow": "direct", "tokenization_requested": False,
-                  "landing_route": "https://evil.example.com", "is_validation": False,
-                  "access_token": "x"}
+        params = {
+            "provider_id": self.provider.id,
+            "payment_method_id": self.demo_method.id,
+            "token_id": None,
+            "flow": "direct",
+            "tokenization_requested": False,
+            "landing_route": "https://evil.example.com",
+            "is_validation": False,
+            "access_token": "x",
+        }
         cases = [
-            (f"/my/isp/transaction/proforma/0/{bob_proforma.id}", {"amount": 30.0}, "not yours"),
-            ("/my/isp/transaction/topup/0/0", {"amount": 1.0}, "The smallest top-up is"),
+            (
+                f"/my/isp/transaction/proforma/0/{bob_proforma.id}",
+                {"amount": 30.0},
+                "not yours",
+            ),
             (
                 "/my/isp/transaction/topup/0/0",
-                {"amount": 20.0, "currency_id": self.env.ref("base.EUR").id
-                 if self.currency != self.env.ref("base.EUR") else self.env.ref("base.USD").id},
+                {"amount": 1.0},
+                "The smallest top-up is",
+            ),
+            (
+                "/my/isp/transaction/topup/0/0",
+                {
+                    "amount": 20.0,
+                    "currency_id": self.env.ref("base.EUR").id
+                    if self.currency != self.env.ref("base.EUR")
+                    else self.env.ref("base.USD").id,
+                },
                 "pay in that currency",
             ),
             ("/my/isp/transaction/topup/0/0", {"amount": 20.0}, "reload it"),
@@ -118,13 +142,17 @@ class TestPortalAccess(IspPortalCase, HttpCase):
         for route, extra, message in cases:
             with self.subTest(route=route, extra=extra):
                 self.assertIn(message, self.json_error(route, {**params, **extra}))
-        self.assertFalse(self.env["payment.transaction"].search([("partner_id", "=", self.alice.id)]))
+        self.assertFalse(
+            self.env["payment.transaction"].search([("partner_id", "=", self.alice.id)])
+        )
 
     def json_error(self, route, params):
         """The message of the error a JSON route answers with."""
         response = self.url_open(
             route,
-            data=json.dumps({"jsonrpc": "2.0", "method": "call", "id": 0, "params": params}),
+            data=json.dumps(
+                {"jsonrpc": "2.0", "method": "call", "id": 0, "params": params}
+            ),
             headers={"Content-Type": "application/json"},
         )
         return response.json().get("error", {}).get("data", {}).get("message", "")
@@ -136,12 +164,21 @@ class TestPortalAccess(IspPortalCase, HttpCase):
         token = page.split('data-access-token="')[1].split('"')[0]
         result = self.make_jsonrpc_request(
             "/my/isp/transaction/topup/0/0",
-            {"provider_id": self.provider.id, "payment_method_id": self.demo_method.id,
-             "token_id": None, "amount": 20.0, "flow": "direct", "tokenization_requested": False,
-             "landing_route": "https://evil.example.com", "is_validation": False,
-             "access_token": token},
+            {
+                "provider_id": self.provider.id,
+                "payment_method_id": self.demo_method.id,
+                "token_id": None,
+                "amount": 20.0,
+                "flow": "direct",
+                "tokenization_requested": False,
+                "landing_route": "https://evil.example.com",
+                "is_validation": False,
+                "access_token": token,
+            },
         )
-        tx = self.env["payment.transaction"].search([("reference", "=", result["reference"])])
+        tx = self.env["payment.transaction"].search(
+            [("reference", "=", result["reference"])]
+        )
         self.assertEqual(tx.isp_purpose, "topup")
         self.assertMoney(tx.amount, 20.0)
         self.assertEqual(tx.partner_id.commercial_partner_id, self.alice)
@@ -172,7 +209,9 @@ class TestPortalAccess(IspPortalCase, HttpCase):
 
     def test_other_companies_documents_stay_hidden(self):
         other = self.setup_other_company()["company"]
-        carol = self.make_subscriber("Carol Elsewhere", billing_type="recurring", isp_company_id=other.id)
+        carol = self.make_subscriber(
+            "Carol Elsewhere", billing_type="recurring", isp_company_id=other.id
+        )
         carol_proforma = self.env["isp.proforma"].create(
             {
                 "partner_id": carol.id,

@@ -15,7 +15,9 @@ class TestPortalPayments(IspPortalCase):
     def lapsed_prepaid(self, name="Ana"):
         """Paid March; on 1 April the renewal finds no money: blocked."""
         customer = self.make_subscriber(name)
-        subscription = self.make_subscription(customer, price=30.0, date_start="2026-03-01")
+        subscription = self.make_subscription(
+            customer, price=30.0, date_start="2026-03-01"
+        )
         self.pay(customer, 30.0, "2026-03-01")
         self.run_engine(customer, "2026-03-01")
         self.run_engine(customer, "2026-04-01")
@@ -64,7 +66,9 @@ class TestPortalPayments(IspPortalCase):
     @freeze_time("2026-03-15")
     def test_pay_three_months_in_advance(self):
         customer = self.make_subscriber("Ben")
-        subscription = self.make_subscription(customer, price=30.0, date_start="2026-03-01")
+        subscription = self.make_subscription(
+            customer, price=30.0, date_start="2026-03-01"
+        )
         self.pay(customer, 35.0, "2026-03-01")
         self.run_engine(customer, "2026-03-01")  # March charged, 5 left
 
@@ -114,10 +118,14 @@ class TestPortalPayments(IspPortalCase):
         self.assertEqual(customer._isp_service_state(date(2026, 5, 10)), "active")
         self.assertBalance(customer, 0.0)
         charge = subscription.isp_charge_ids.sorted("period_start")[1]
-        self.assertEqual(charge.period_start, date(2026, 5, 10), "restarts on the day paid")
+        self.assertEqual(
+            charge.period_start, date(2026, 5, 10), "restarts on the day paid"
+        )
 
     @freeze_time("2026-03-20")
-    def test_reactivate_a_blocked_recurring_customer_pays_the_debt_and_the_next_cycle(self):
+    def test_reactivate_a_blocked_recurring_customer_pays_the_debt_and_the_next_cycle(
+        self,
+    ):
         customer = self.make_subscriber("Dan", billing_type="recurring")
         self.make_subscription(customer, price=30.0, date_start="2026-03-01")
         self.run_engine(customer, "2026-03-01")  # March invoiced, due 15 March
@@ -130,7 +138,9 @@ class TestPortalPayments(IspPortalCase):
 
         invoices = self.isp_invoices(customer)
         self.assertEqual(len(invoices), 2)
-        self.assertEqual(set(invoices.mapped("payment_state")) - {"in_payment"}, {"paid"})
+        self.assertEqual(
+            set(invoices.mapped("payment_state")) - {"in_payment"}, {"paid"}
+        )
         charges = self.env["isp.charge"].search([("partner_id", "=", customer.id)])
         self.assertEqual(
             sorted(charges.mapped("period_start")), [date(2026, 3, 1), date(2026, 4, 1)]
@@ -141,7 +151,11 @@ class TestPortalPayments(IspPortalCase):
     @freeze_time("2026-03-21")
     def test_pay_a_proforma_online(self):
         self.company.write(
-            {"isp_proforma_enabled": True, "isp_proforma_day": 20, "isp_proforma_for": "next"}
+            {
+                "isp_proforma_enabled": True,
+                "isp_proforma_day": 20,
+                "isp_proforma_for": "next",
+            }
         )
         customer = self.make_subscriber("Eve", billing_type="recurring")
         self.make_subscription(customer, price=30.0, date_start="2026-03-01")
@@ -179,9 +193,11 @@ class TestPortalPayments(IspPortalCase):
             (prepaid, "proforma", {"proforma": proforma}, "not yours"),
         ]
         for customer, purpose, args, message in cases:
-            with self.subTest(purpose=purpose, args=args):
-                with self.assertRaisesRegex(UserError, message):
-                    customer._isp_payment_offer(purpose, today, **args)
+            with (
+                self.subTest(purpose=purpose, args=args),
+                self.assertRaisesRegex(UserError, message),
+            ):
+                customer._isp_payment_offer(purpose, today, **args)
         proforma.action_cancel()
         with self.assertRaisesRegex(UserError, "cannot be paid"):
             other._isp_payment_offer("proforma", today, proforma=proforma)

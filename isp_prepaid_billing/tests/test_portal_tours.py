@@ -75,6 +75,8 @@ class TestPortalTours(IspPortalCase, HttpCase):
         )
         self.start_tour("/my/isp", "isp_portal_refill", login="rex")
         self.assertBalance(customer, 25.0)
-        attempts = self.env["isp.refill.attempt"].search([("partner_id", "=", customer.id)])
+        attempts = self.env["isp.refill.attempt"].search(
+            [("partner_id", "=", customer.id)]
+        )
         self.assertEqual(sorted(attempts.mapped("result")), ["ok", "unknown"])
         self.assertTrue(all(attempts.mapped("ip_address")))

@@ -17,7 +17,13 @@ from .common import IspBillingCase
 class TestRefillCards(IspBillingCase):
     def generate(self, count=3, value=20.0, **values):
         wizard = self.env["isp.refill.card.generate"].create(
-            {"name": "R26", "count": count, "value": value, "company_id": self.company.id, **values}
+            {
+                "name": "R26",
+                "count": count,
+                "value": value,
+                "company_id": self.company.id,
+                **values,
+            }
         )
         wizard.action_generate()
         return wizard
@@ -32,7 +38,9 @@ class TestRefillCards(IspBillingCase):
         codes = [code for __, code in cards]
         self.assertEqual(len(set(codes)), 50)
         for code in codes:
-            self.assertRegex(code, r"^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$")
+            self.assertRegex(
+                code, r"^[0-9A-HJKMNP-TV-Z]{4}(-[0-9A-HJKMNP-TV-Z]{4}){3}$"
+            )
         self.assertEqual([number for number, __ in cards][:2], ["R26-0001", "R26-0002"])
 
         batch = wizard.batch_id
@@ -40,18 +48,29 @@ class TestRefillCards(IspBillingCase):
         self.assertEqual(batch.available_count, 50)
         # No column of the cards table holds a clear code.
         self.env.flush_all()
-        self.env.cr.execute("SELECT row_to_json(c)::text FROM isp_refill_card c WHERE batch_id = %s", [batch.id])
+        self.env.cr.execute(
+            "SELECT row_to_json(c)::text FROM isp_refill_card c WHERE batch_id = %s",
+            [batch.id],
+        )
         rows = " ".join(row[0] for row in self.env.cr.fetchall())
         for code in codes[:10]:
             self.assertNotIn(code.replace("-", ""), rows)
             self.assertNotIn(code, rows)
 
-        exported = list(csv.reader(io.StringIO(base64.b64decode(wizard.csv_file).decode())))
-        self.assertEqual(exported[0], ["serial", "code", "value", "currency", "valid_until"])
+        exported = list(
+            csv.reader(io.StringIO(base64.b64decode(wizard.csv_file).decode()))
+        )
+        self.assertEqual(
+            exported[0], ["serial", "code", "value", "currency", "valid_until"]
+        )
         self.assertEqual(exported[1][:2], list(cards[0]))
-        sheet = self.env["ir.actions.report"]._render_qweb_html(
-            "isp_prepaid_billing.action_report_isp_refill_cards", wizard.ids
-        )[0].decode()
+        sheet = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html(
+                "isp_prepaid_billing.action_report_isp_refill_cards", wizard.ids
+            )[0]
+            .decode()
+        )
         for number, code in cards:
             self.assertIn(code, sheet)
             self.assertIn(number, sheet)
@@ -67,9 +86,14 @@ class TestRefillCards(IspBillingCase):
             ({"value": 0.0}, "must be positive"),
             ({"expiry_date": "2000-01-01"}, "in the past"),
         ]:
-            with self.subTest(values=values), self.assertRaisesRegex(ValidationError, message):
+            with (
+                self.subTest(values=values),
+                self.assertRaisesRegex(ValidationError, message),
+            ):
                 Generate.create({"name": "BAD", "count": 1, "value": 10.0, **values})
-        self.assertFalse(self.env["isp.refill.card.batch"].search([("name", "=", "BAD")]))
+        self.assertFalse(
+            self.env["isp.refill.card.batch"].search([("name", "=", "BAD")])
+        )
 
     @freeze_time("2026-04-02")
     def test_redeeming_a_card_pays_the_balance_and_reactivates(self):
@@ -130,9 +154,12 @@ class TestRefillCards(IspBillingCase):
         __, error = self.redeem("not a code", customer)
         self.assertIn("not valid", error)
         self.assertBalance(customer, 0.0)
-        attempts = self.env["isp.refill.attempt"].search([("partner_id", "=", customer.id)])
+        attempts = self.env["isp.refill.attempt"].search(
+            [("partner_id", "=", customer.id)]
+        )
         self.assertEqual(
-            sorted(attempts.mapped("result")), ["disabled", "expired", "unknown", "unknown"]
+            sorted(attempts.mapped("result")),
+            ["disabled", "expired", "unknown", "unknown"],
         )
 
     def test_wrong_codes_are_rate_limited_per_user_and_address(self):
@@ -150,7 +177,9 @@ class TestRefillCards(IspBillingCase):
         payment, error = self.redeem(good_code, customer, ip="203.0.113.9")
         self.assertIn("Too many wrong codes", error)
         # Another user on that address is refused too; elsewhere they pass.
-        other_user = self.make_user("kim2", "isp_prepaid_billing.isp_prepaid_billing_group_manager")
+        other_user = self.make_user(
+            "kim2", "isp_prepaid_billing.isp_prepaid_billing_group_manager"
+        )
         Card = self.env["isp.refill.card"].with_user(other_user)
         payment, error = Card._isp_redeem(good_code, customer, "198.51.100.7")
         self.assertIn("Too many wrong codes", error)
@@ -183,7 +212,11 @@ class TestRefillCardConcurrency(BaseCase):
                 }
             )
             card = env["isp.refill.card"].create(
-                {"batch_id": batch.id, "number": "CONC-1", "code_hash": f"test-{id(self)}"}
+                {
+                    "batch_id": batch.id,
+                    "number": "CONC-1",
+                    "code_hash": f"test-{id(self)}",
+                }
             )
             ids = (batch.id, card.id, env.ref("base.partner_admin").id)
             cr.commit()
@@ -215,7 +248,9 @@ class TestRefillCardConcurrency(BaseCase):
             waiter = threading.Thread(target=take, args=(False,))
             waiter.start()
             waiter.join(0.5)
-            self.assertTrue(waiter.is_alive(), "the second redemption must wait for the first")
+            self.assertTrue(
+                waiter.is_alive(), "the second redemption must wait for the first"
+            )
             release_first.set()
             holder.join(10)
             waiter.join(10)

@@ -1,5 +1,6 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
 """Refill card codes: random, easy to type, stored only as keyed hashes."""
+
 import secrets
 
 from odoo.tools.misc import hmac
