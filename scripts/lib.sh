@@ -16,7 +16,7 @@ as_root() {
     fi
 }
 
-check_ensure_chromium() {
+ensure_chromium() {
     # Portal tours drive a headless Chromium (Odoo looks for chromium or chrome).
     if ! command -v chromium >/dev/null && ! command -v chromium-browser >/dev/null \
         && ! command -v google-chrome >/dev/null; then
@@ -35,7 +35,7 @@ ensure_wkhtmltopdf() {
     fi
 }
 
-odoo() {
+check_odoo() {
     command -v "$ODOO_PYTHON" >/dev/null || die "'$ODOO_PYTHON' not found (set ODOO_PYTHON)."
     local version
     if ! version=$("$ODOO_PYTHON" -c 'import odoo.release as r; print(r.major_version)' 2>/dev/null); then
