@@ -34,6 +34,7 @@
         "views/account_payment_views.xml",
         "views/isp_refill_card_views.xml",
         "views/portal_templates.xml",
+        "views/isp_radius_views.xml",
         "wizards/isp_customer_update_views.xml",
         "views/isp_prepaid_billing_menus.xml",
     ],

@@ -432,10 +432,18 @@ class IspPortal(PaymentPortal):
     def isp_suspended(self, **kwargs):
         """Where the network sends a suspended subscriber's web traffic. It shows
         nothing of any account: only how to log in and pay."""
+        # Recognising the connection (an open session on the visitor's address)
+        # only changes the wording: the page never shows account data.
+        session = (
+            request.env["isp.radius.session"]
+            .sudo()
+            ._isp_open_for_address(request.httprequest.remote_addr)
+        )
         return request.render(
             "isp_prepaid_billing.isp_suspended_page",
             {
-                "company": request.env.company.sudo(),
+                "company": (session.company_id or request.env.company).sudo(),
+                "recognised": bool(session),
                 "login_url": "/web/login?redirect=/my/isp",
             },
         )

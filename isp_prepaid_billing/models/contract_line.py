@@ -1,10 +1,33 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
-from odoo import _, api, models
+from odoo import _, api, fields, models
 from odoo.exceptions import ValidationError
 
 
 class ContractLine(models.Model):
     _inherit = "contract.line"
+
+    # Network credentials of the service (PPPoE / hotspot login).
+    isp_radius_username = fields.Char(
+        string="Network Username", copy=False, index="btree_not_null"
+    )
+    isp_radius_password = fields.Char(
+        string="Network Password",
+        copy=False,
+        groups="isp_prepaid_billing.isp_prepaid_billing_group_user",
+        help="Kept readable because PAP and CHAP need the password itself.",
+    )
+    isp_radius_disabled = fields.Boolean(
+        string="Network Access Disabled",
+        help="Refuse this login whatever the billing status (e.g. abuse, moved out).",
+    )
+
+    _sql_constraints = [
+        (
+            "isp_radius_username_unique",
+            "unique(company_id, isp_radius_username)",
+            "A network username is used once per company.",
+        )
+    ]
 
     @api.constrains("price_unit", "quantity", "discount", "specific_price")
     def _check_isp_price(self):
@@ -18,3 +41,53 @@ class ContractLine(models.Model):
                         subscription=line.contract_id.display_name,
                     )
                 )
+
+    # === RADIUS AUTHORIZE === #
+
+    def _isp_radius_decision(self, date):
+        """``(status, body)`` answered to FreeRADIUS for this login on ``date``:
+        200 with the password and the plan's attributes (active), 200 into the
+        suspended pool (blocked or paused, unless the company rejects them), or
+        401 with a Reply-Message (rejected). Reads only."""
+        if not self:
+            return 401, self._isp_radius_reject(_("Unknown user."))
+        self.ensure_one()
+        contract = self.contract_id
+        customer = contract.partner_id.commercial_partner_id
+        company = contract.company_id
+        if self.isp_radius_disabled or not contract.active or self.is_canceled:
+            return 401, self._isp_radius_reject(_("Access disabled."))
+        if not customer.isp_billing_enabled:
+            return 401, self._isp_radius_reject(_("No Internet service on this account."))
+        state = customer._isp_service_state(date)
+        if state == "inactive":
+            return 401, self._isp_radius_reject(_("Service deactivated."))
+        if state == "new":
+            return 401, self._isp_radius_reject(_("Service not started yet."))
+        body = {"control:Cleartext-Password": {"value": self.sudo().isp_radius_password or "", "do_xlat": False}}
+        if state in ("blocked", "paused"):
+            if company.isp_radius_blocked_mode == "reject":
+                return 401, self._isp_radius_reject(_("Service suspended: please pay to reconnect."))
+            body.update(self._isp_radius_suspended(company))
+            return 200, body
+        profile = self.product_id.product_tmpl_id.with_company(company).isp_network_profile_id
+        body.update(profile._reply_attributes() if profile else {})
+        return 200, body
+
+    @api.model
+    def _isp_radius_reject(self, message):
+        return {"reply:Reply-Message": {"value": message, "do_xlat": False}}
+
+    @api.model
+    def _isp_radius_suspended(self, company):
+        body = {
+            "reply:Reply-Message": {"value": _("Service suspended: please pay to reconnect."), "do_xlat": False}
+        }
+        if company.isp_radius_suspended_pool:
+            body["reply:Framed-Pool"] = {"value": company.isp_radius_suspended_pool, "do_xlat": False}
+        if company.isp_radius_blocked_list:
+            body["reply:Mikrotik-Address-List"] = {
+                "value": company.isp_radius_blocked_list,
+                "do_xlat": False,
+            }
+        return body

@@ -137,6 +137,25 @@ class ResCompany(models.Model):
         help="Wrong refill card codes a user or an address may enter in 15 minutes "
         "before further attempts are refused.",
     )
+    # Network (RADIUS)
+    isp_radius_api_user = fields.Char(
+        string="RADIUS API User",
+        groups="base.group_system",
+        help="HTTP user FreeRADIUS (rlm_rest) logs in with; unique across companies.",
+    )
+    isp_radius_api_key = fields.Char(
+        string="RADIUS API Key", groups="base.group_system", copy=False
+    )
+    isp_radius_blocked_mode = fields.Selection(
+        [("pool", "Accept into the suspended pool"), ("reject", "Reject")],
+        string="Blocked Subscribers",
+        default="pool",
+        required=True,
+        help="Suspended pool: blocked subscribers connect, get an address from the "
+        "suspended pool and reach only the walled garden. Reject: they cannot connect.",
+    )
+    isp_radius_suspended_pool = fields.Char(string="Suspended Pool", default="suspended")
+    isp_radius_blocked_list = fields.Char(string="Blocked Address List", default="blocked")
     # Notifications
     isp_notify_invoice = fields.Boolean(string="Notify: Invoice Issued", default=True)
     isp_notify_proforma = fields.Boolean(string="Notify: Proforma Issued", default=True)
@@ -248,6 +267,20 @@ class ResCompany(models.Model):
             ],
             limit=1,
         )
+
+    @api.constrains("isp_radius_api_user", "isp_radius_api_key")
+    def _check_isp_radius_api(self):
+        for company in self.sudo().filtered("isp_radius_api_user"):
+            if len(company.isp_radius_api_key or "") < 16:
+                raise ValidationError(
+                    self.env._("The RADIUS API key must have at least 16 characters.")
+                )
+            if self.sudo().search_count(
+                [("isp_radius_api_user", "=", company.isp_radius_api_user)]
+            ) > 1:
+                raise ValidationError(
+                    self.env._("Another company already uses this RADIUS API user.")
+                )
 
     def _isp_notifies(self, event):
         self.ensure_one()

@@ -385,6 +385,8 @@ class ResPartner(models.Model):
                 Notification._isp_queue(
                     event, partner, partner, f"{event}:{partner.id}:{date}"
                 )
+        # The network must follow: open sessions reconnect under the new status.
+        self.env["isp.radius.disconnect"]._isp_queue_for(to_change, reason)
         label = dict(ISP_STATUSES)[status]
         for partner in to_change:
             partner.message_post(
