@@ -57,7 +57,7 @@ class IspRadiusController(http.Controller):
             _logger.warning("RADIUS API: bad credentials from %s", request.httprequest.remote_addr)
             return None, None, self._reply(403, {"error": "authentication failed"})
         try:
-            data = json.loads(request.httprequest.get_data(cache=False))
+            data = json.loads(request.httprequest.get_data())
         except (ValueError, UnicodeDecodeError):
             return company, None, self._reply(400, {"error": "malformed JSON"})
         if not isinstance(data, dict):

@@ -15,3 +15,4 @@ from . import test_portal_payments
 from . import test_refill_cards
 from . import test_portal_tours
 from . import test_portal_access
+from . import test_radius
