@@ -41,7 +41,11 @@
     "assets": {
         "web.assets_tests": ["isp_prepaid_billing/static/tests/tours/*.js"],
     },
-    "demo": ["demo/isp_prepaid_billing_demo.xml", "demo/isp_portal_demo.xml"],
+    "demo": [
+        "demo/isp_prepaid_billing_demo.xml",
+        "demo/isp_portal_demo.xml",
+        "demo/isp_network_demo.xml",
+    ],
     "installable": True,
     "application": True,
 }

@@ -35,6 +35,17 @@ ensure_wkhtmltopdf() {
     fi
 }
 
+ensure_freeradius() {
+    # The network tests start a real FreeRADIUS (with rlm_rest) and use radclient.
+    if ! command -v freeradius >/dev/null || ! command -v radclient >/dev/null \
+        || [ ! -e /usr/lib/freeradius/rlm_rest.so ]; then
+        say "installing FreeRADIUS for the network tests (freeradius, freeradius-rest, freeradius-utils)"
+        as_root apt-get update -qq
+        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            freeradius freeradius-rest freeradius-utils >/dev/null
+    fi
+}
+
 check_odoo() {
     command -v "$ODOO_PYTHON" >/dev/null || die "'$ODOO_PYTHON' not found (set ODOO_PYTHON)."
     local version

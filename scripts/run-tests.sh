@@ -6,6 +6,7 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 prepare
 ensure_chromium
+ensure_freeradius
 
 DB="${ISP_TEST_DB:-isp_test}"
 say "creating test database $DB"
