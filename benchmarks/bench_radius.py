@@ -41,7 +41,7 @@ def clone(cr, table, template_id, source_sql, overrides):
     columns = [row[0] for row in cr.fetchall()]
     select = ", ".join(overrides.get(column, f"t.{column}") for column in columns)
     cr.execute(
-        f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 - fixed names
+        f"INSERT INTO {table} ({', '.join(columns)}) "
         f"SELECT {select} FROM {table} t, ({source_sql}) s WHERE t.id = %s",
         [template_id],
     )
@@ -155,7 +155,7 @@ def main():
         server.terminate()
         server.wait(30)
     latencies.sort()
-    pct = lambda p: latencies[min(len(latencies) - 1, int(p * len(latencies)))]  # noqa: E731
+    pct = lambda p: latencies[min(len(latencies) - 1, int(p * len(latencies)))]
     print(f"\n/isp/radius/authorize over HTTP, {args.subscribers} subscribers, "
           f"{len(latencies)} requests ({accepted} accepted), one keep-alive connection:")
     print("| p50 ms | p95 ms | p99 ms | max ms | mean ms |")

@@ -1,6 +1,7 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
 """HTTP endpoints for FreeRADIUS' rlm_rest (plain JSON, not JSON-RPC) and for
 routers that enforce blocking with address lists."""
+
 import base64
 import binascii
 import json
@@ -13,6 +14,8 @@ from odoo.tools import consteq
 _logger = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024
+# Machine-to-machine routes: no session, no CSRF token, credentials per request.
+API_ROUTE = {"type": "http", "auth": "none", "csrf": False, "save_session": False}
 # Compared against when the API user is unknown, so timing tells nothing.
 _DUMMY_KEY = "x" * 32
 
@@ -34,11 +37,15 @@ class IspRadiusController(http.Controller):
         if scheme.lower() != "basic":
             return None
         try:
-            user, __, key = base64.b64decode(encoded, validate=True).decode().partition(":")
+            user, __, key = (
+                base64.b64decode(encoded, validate=True).decode().partition(":")
+            )
         except (binascii.Error, UnicodeDecodeError):
             return None
         company = (
-            request.env["res.company"].sudo().search([("isp_radius_api_user", "=", user)], limit=1)
+            request.env["res.company"]
+            .sudo()
+            .search([("isp_radius_api_user", "=", user)], limit=1)
             if user
             else None
         )
@@ -51,10 +58,16 @@ class IspRadiusController(http.Controller):
         """``(company, attributes, error_response)`` of an rlm_rest call."""
         length = request.httprequest.content_length
         if length is None or length > MAX_BODY:
-            return None, None, self._reply(413, {"error": "body too large or without length"})
+            return (
+                None,
+                None,
+                self._reply(413, {"error": "body too large or without length"}),
+            )
         company = self._api_company()
         if not company:
-            _logger.warning("RADIUS API: bad credentials from %s", request.httprequest.remote_addr)
+            _logger.warning(
+                "RADIUS API: bad credentials from %s", request.httprequest.remote_addr
+            )
             return None, None, self._reply(403, {"error": "authentication failed"})
         try:
             data = json.loads(request.httprequest.get_data())
@@ -68,9 +81,15 @@ class IspRadiusController(http.Controller):
             if isinstance(values, list) and values:
                 attributes[name] = values[0]
         nas_ip = attributes.get("NAS-IP-Address")
-        nas = request.env["isp.radius.nas"].sudo().search(
-            [("company_id", "=", company.id), ("ip_address", "=", nas_ip)], limit=1
-        ) if nas_ip else None
+        nas = (
+            request.env["isp.radius.nas"]
+            .sudo()
+            .search(
+                [("company_id", "=", company.id), ("ip_address", "=", nas_ip)], limit=1
+            )
+            if nas_ip
+            else None
+        )
         if not nas:
             return company, None, self._reply(403, {"error": "unknown NAS"})
         if not attributes.get("User-Name") and not self._is_nas_event(attributes):
@@ -83,27 +102,33 @@ class IspRadiusController(http.Controller):
 
     @staticmethod
     def _line(company, username):
-        return request.env["contract.line"].sudo().search(
-            [("company_id", "=", company.id), ("isp_radius_username", "=", username)], limit=1
+        return (
+            request.env["contract.line"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "=", company.id),
+                    ("isp_radius_username", "=", username),
+                ],
+                limit=1,
+            )
         )
 
     # === ENDPOINTS === #
 
-    @http.route(
-        "/isp/radius/authorize", type="http", auth="none", methods=["POST"], csrf=False, save_session=False
-    )
+    @http.route("/isp/radius/authorize", methods=["POST"], **API_ROUTE)
     def radius_authorize(self, **kwargs):
         company, attributes, error = self._read_request()
         if error:
             return error
         line = self._line(company, attributes["User-Name"])
-        today = fields.Date.context_today(line.with_company(company) if line else company)
+        today = fields.Date.context_today(
+            line.with_company(company) if line else company
+        )
         status, body = line._isp_radius_decision(today)
         return self._reply(status, body)
 
-    @http.route(
-        "/isp/radius/accounting", type="http", auth="none", methods=["POST"], csrf=False, save_session=False
-    )
+    @http.route("/isp/radius/accounting", methods=["POST"], **API_ROUTE)
     def radius_accounting(self, **kwargs):
         company, attributes, error = self._read_request()
         if error:
@@ -113,19 +138,28 @@ class IspRadiusController(http.Controller):
         if self._is_nas_event(attributes):
             Session._isp_close_nas(company, attributes["NAS-IP-Address"])
             return self._reply(204)
-        kinds = {"Start": "start", "Interim-Update": "interim", "Alive": "interim", "Stop": "stop"}
+        kinds = {
+            "Start": "start",
+            "Interim-Update": "interim",
+            "Alive": "interim",
+            "Stop": "stop",
+        }
         if status not in kinds or not attributes.get("Acct-Session-Id"):
-            return self._reply(400, {"error": "Acct-Status-Type or Acct-Session-Id missing"})
+            return self._reply(
+                400, {"error": "Acct-Status-Type or Acct-Session-Id missing"}
+            )
         line = self._line(company, attributes["User-Name"])
         unique_id = attributes.get("Acct-Unique-Session-Id") or "/".join(
-            str(attributes.get(key)) for key in ("NAS-IP-Address", "User-Name", "Acct-Session-Id")
+            str(attributes.get(key))
+            for key in ("NAS-IP-Address", "User-Name", "Acct-Session-Id")
         )
         Session._isp_record(
             company,
             {
                 "unique_id": unique_id,
                 "line_id": line.id or None,
-                "partner_id": line.contract_id.partner_id.commercial_partner_id.id or None,
+                "partner_id": line.contract_id.partner_id.commercial_partner_id.id
+                or None,
                 "username": attributes["User-Name"],
                 "session_id": attributes["Acct-Session-Id"],
                 "nas_ip": attributes["NAS-IP-Address"],
@@ -151,22 +185,26 @@ class IspRadiusController(http.Controller):
             self._int(attributes.get(f"Acct-{direction}-Gigawords")) << 32
         )
 
-    @http.route(
-        "/isp/radius/address-list", type="http", auth="none", methods=["GET"], csrf=False, save_session=False
-    )
+    @http.route("/isp/radius/address-list", methods=["GET"], **API_ROUTE)
     def radius_address_list(self, format="plain", **kwargs):
         """Addresses of the open sessions of blocked subscribers, as plain lines
         or as a MikroTik script that replaces the list."""
         company = self._api_company()
         if not company:
             return self._reply(403, {"error": "authentication failed"})
-        addresses = request.env["isp.radius.session"].sudo()._isp_blocked_addresses(company)
+        addresses = (
+            request.env["isp.radius.session"].sudo()._isp_blocked_addresses(company)
+        )
         if format == "mikrotik":
             name = company.isp_radius_blocked_list or "blocked"
             lines = [f'/ip firewall address-list remove [find list="{name}"]']
-            lines += [f'/ip firewall address-list add list="{name}" address={ip}' for ip in addresses]
+            lines += [
+                f'/ip firewall address-list add list="{name}" address={ip}'
+                for ip in addresses
+            ]
         else:
             lines = addresses
         return request.make_response(
-            "\n".join(lines) + "\n", headers=[("Content-Type", "text/plain; charset=utf-8")]
+            "\n".join(lines) + "\n",
+            headers=[("Content-Type", "text/plain; charset=utf-8")],
         )

@@ -31,8 +31,14 @@ class ContractLine(models.Model):
 
     @api.constrains("price_unit", "quantity", "discount", "specific_price")
     def _check_isp_price(self):
-        for line in self.filtered(lambda l: l.contract_id.isp_managed and not l.display_type):
-            if line.price_unit < 0 or line.quantity < 0 or not 0 <= line.discount <= 100:
+        for line in self.filtered(
+            lambda l: l.contract_id.isp_managed and not l.display_type
+        ):
+            if (
+                line.price_unit < 0
+                or line.quantity < 0
+                or not 0 <= line.discount <= 100
+            ):
                 raise ValidationError(
                     _(
                         "Service %(service)s of %(subscription)s: prices and quantities "
@@ -58,19 +64,30 @@ class ContractLine(models.Model):
         if self.isp_radius_disabled or not contract.active or self.is_canceled:
             return 401, self._isp_radius_reject(_("Access disabled."))
         if not customer.isp_billing_enabled:
-            return 401, self._isp_radius_reject(_("No Internet service on this account."))
+            return 401, self._isp_radius_reject(
+                _("No Internet service on this account.")
+            )
         state = customer._isp_service_state(date)
         if state == "inactive":
             return 401, self._isp_radius_reject(_("Service deactivated."))
         if state == "new":
             return 401, self._isp_radius_reject(_("Service not started yet."))
-        body = {"control:Cleartext-Password": {"value": self.sudo().isp_radius_password or "", "do_xlat": False}}
+        body = {
+            "control:Cleartext-Password": {
+                "value": self.sudo().isp_radius_password or "",
+                "do_xlat": False,
+            }
+        }
         if state in ("blocked", "paused"):
             if company.isp_radius_blocked_mode == "reject":
-                return 401, self._isp_radius_reject(_("Service suspended: please pay to reconnect."))
+                return 401, self._isp_radius_reject(
+                    _("Service suspended: please pay to reconnect.")
+                )
             body.update(self._isp_radius_suspended(company))
             return 200, body
-        profile = self.product_id.product_tmpl_id.with_company(company).isp_network_profile_id
+        profile = self.product_id.product_tmpl_id.with_company(
+            company
+        ).isp_network_profile_id
         body.update(profile._reply_attributes() if profile else {})
         return 200, body
 
@@ -81,10 +98,16 @@ class ContractLine(models.Model):
     @api.model
     def _isp_radius_suspended(self, company):
         body = {
-            "reply:Reply-Message": {"value": _("Service suspended: please pay to reconnect."), "do_xlat": False}
+            "reply:Reply-Message": {
+                "value": _("Service suspended: please pay to reconnect."),
+                "do_xlat": False,
+            }
         }
         if company.isp_radius_suspended_pool:
-            body["reply:Framed-Pool"] = {"value": company.isp_radius_suspended_pool, "do_xlat": False}
+            body["reply:Framed-Pool"] = {
+                "value": company.isp_radius_suspended_pool,
+                "do_xlat": False,
+            }
         if company.isp_radius_blocked_list:
             body["reply:Mikrotik-Address-List"] = {
                 "value": company.isp_radius_blocked_list,

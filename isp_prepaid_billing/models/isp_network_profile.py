@@ -23,7 +23,9 @@ class IspNetworkProfile(models.Model):
     session_timeout = fields.Integer(
         help="Seconds before the router ends the session (Session-Timeout); 0 = none."
     )
-    address_list = fields.Char(help="Sent as Mikrotik-Address-List for active subscribers.")
+    address_list = fields.Char(
+        help="Sent as Mikrotik-Address-List for active subscribers."
+    )
     extra_attributes = fields.Text(
         help='More reply attributes, one per line: "Attribute = value", e.g. '
         '"Acct-Interim-Interval = 300".'
@@ -48,7 +50,7 @@ class IspNetworkProfile(models.Model):
             if not sep or not name or not value or not name.replace("-", "").isalnum():
                 raise ValidationError(
                     _(
-                        'Line %(line)s of the extra attributes of %(profile)s is not '
+                        "Line %(line)s of the extra attributes of %(profile)s is not "
                         '"Attribute = value".',
                         line=number,
                         profile=self.name,

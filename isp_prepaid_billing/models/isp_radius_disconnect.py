@@ -21,8 +21,12 @@ class IspRadiusDisconnect(models.Model):
     _description = "Disconnect request"
     _order = "id desc"
 
-    session_id = fields.Many2one("isp.radius.session", required=True, readonly=True, ondelete="cascade")
-    company_id = fields.Many2one(related="session_id.company_id", store=True, index=True)
+    session_id = fields.Many2one(
+        "isp.radius.session", required=True, readonly=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one(
+        related="session_id.company_id", store=True, index=True
+    )
     partner_id = fields.Many2one(related="session_id.partner_id", store=True)
     nas_id = fields.Many2one("isp.radius.nas", string="NAS", readonly=True)
     reason = fields.Char(readonly=True)
@@ -46,22 +50,32 @@ class IspRadiusDisconnect(models.Model):
     def _isp_queue_for(self, partners, reason):
         """Queue a disconnect for every open session of ``partners`` and send
         them once this transaction has committed."""
-        sessions = self.env["isp.radius.session"].sudo().search(
-            [("partner_id", "in", partners.commercial_partner_id.ids), ("state", "=", "open")]
+        sessions = (
+            self.env["isp.radius.session"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", partners.commercial_partner_id.ids),
+                    ("state", "=", "open"),
+                ]
+            )
         )
         if not sessions:
             return self.browse()
         nas_by_ip = {
             (nas.company_id.id, nas.ip_address): nas
-            for nas in self.env["isp.radius.nas"].sudo().search(
-                [("company_id", "in", sessions.company_id.ids)]
-            )
+            for nas in self.env["isp.radius.nas"]
+            .sudo()
+            .search([("company_id", "in", sessions.company_id.ids)])
         }
         requests = self.sudo().create(
             [
                 {
                     "session_id": session.id,
-                    "nas_id": nas_by_ip.get((session.company_id.id, session.nas_ip), self.env["isp.radius.nas"]).id,
+                    "nas_id": nas_by_ip.get(
+                        (session.company_id.id, session.nas_ip),
+                        self.env["isp.radius.nas"],
+                    ).id,
                     "reason": reason,
                 }
                 for session in sessions
@@ -77,7 +91,7 @@ class IspRadiusDisconnect(models.Model):
             with Registry(dbname).cursor() as cr:
                 env = api.Environment(cr, self.env.uid, self.env.context)
                 env[self._name].sudo().browse(ids).exists()._isp_send()
-        except Exception:  # noqa: BLE001 - the cron retries; never break the commit
+        except Exception:  # the cron retries; a failure must not break the commit
             _logger.exception("Sending disconnect requests failed; the cron will retry")
 
     def _isp_send(self):
@@ -91,7 +105,9 @@ class IspRadiusDisconnect(models.Model):
         nas, session = self.nas_id, self.session_id
         values = {"attempts": self.attempts + 1, "sent_on": fields.Datetime.now()}
         if not nas:
-            values.update(state="failed", last_error=f"no NAS configured for {session.nas_ip}")
+            values.update(
+                state="failed", last_error=f"no NAS configured for {session.nas_ip}"
+            )
             self.write(values)
             return
         packet = radius_packet.request_packet(
@@ -105,10 +121,14 @@ class IspRadiusDisconnect(models.Model):
             nas.secret,
         )
         try:
-            code, __ = radius_packet.send(nas.ip_address, nas.coa_port, packet, nas.secret)
+            code, __ = radius_packet.send(
+                nas.ip_address, nas.coa_port, packet, nas.secret
+            )
         except (OSError, radius_packet.RadiusError) as error:
             failed = values["attempts"] >= MAX_ATTEMPTS
-            values.update(state="failed" if failed else "pending", last_error=str(error))
+            values.update(
+                state="failed" if failed else "pending", last_error=str(error)
+            )
         else:
             if code == radius_packet.DISCONNECT_ACK:
                 values.update(state="done", last_error=False)
@@ -116,7 +136,10 @@ class IspRadiusDisconnect(models.Model):
                 values.update(state="nak", last_error=f"NAS answered code {code}")
         self.write(values)
         _logger.info(
-            "Disconnect-Request for session %s to %s: %s", session.id, nas.name, values["state"]
+            "Disconnect-Request for session %s to %s: %s",
+            session.id,
+            nas.name,
+            values["state"],
         )
 
     @api.model

@@ -30,7 +30,11 @@ class IspRadiusNas(models.Model):
     coa_port = fields.Integer(string="CoA Port", default=3799)
 
     _sql_constraints = [
-        ("ip_unique", "unique(company_id, ip_address)", "A router address is used once per company.")
+        (
+            "ip_unique",
+            "unique(company_id, ip_address)",
+            "A router address is used once per company.",
+        )
     ]
 
     @api.constrains("ip_address", "coa_port")

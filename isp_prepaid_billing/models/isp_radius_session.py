@@ -14,9 +14,15 @@ class IspRadiusSession(models.Model):
     _rec_name = "username"
 
     unique_id = fields.Char(required=True, readonly=True, index=True)
-    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
-    contract_line_id = fields.Many2one("contract.line", string="Service", readonly=True, index=True)
-    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True, index=True)
+    company_id = fields.Many2one(
+        "res.company", required=True, readonly=True, index=True
+    )
+    contract_line_id = fields.Many2one(
+        "contract.line", string="Service", readonly=True, index=True
+    )
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", readonly=True, index=True
+    )
     username = fields.Char(readonly=True)
     session_id = fields.Char(string="Acct-Session-Id", readonly=True)
     nas_ip = fields.Char(string="NAS", readonly=True)
@@ -26,14 +32,23 @@ class IspRadiusSession(models.Model):
     stop_time = fields.Datetime(readonly=True)
     session_time = fields.Integer(string="Duration (s)", readonly=True)
     input_bytes = fields.Float(string="Upload (bytes)", readonly=True, digits=(20, 0))
-    output_bytes = fields.Float(string="Download (bytes)", readonly=True, digits=(20, 0))
+    output_bytes = fields.Float(
+        string="Download (bytes)", readonly=True, digits=(20, 0)
+    )
     terminate_cause = fields.Char(readonly=True)
     state = fields.Selection(
-        [("open", "Open"), ("closed", "Closed")], default="open", readonly=True, index=True
+        [("open", "Open"), ("closed", "Closed")],
+        default="open",
+        readonly=True,
+        index=True,
     )
 
     _sql_constraints = [
-        ("unique_id_unique", "unique(company_id, unique_id)", "A session is recorded once.")
+        (
+            "unique_id_unique",
+            "unique(company_id, unique_id)",
+            "A session is recorded once.",
+        )
     ]
 
     @api.model
@@ -93,9 +108,19 @@ class IspRadiusSession(models.Model):
     def _isp_close_nas(self, company, nas_ip):
         """Accounting-On/Off: the router restarted, none of its sessions survive."""
         sessions = self.search(
-            [("company_id", "=", company.id), ("nas_ip", "=", nas_ip), ("state", "=", "open")]
+            [
+                ("company_id", "=", company.id),
+                ("nas_ip", "=", nas_ip),
+                ("state", "=", "open"),
+            ]
         )
-        sessions.write({"state": "closed", "stop_time": fields.Datetime.now(), "terminate_cause": "NAS-Reboot"})
+        sessions.write(
+            {
+                "state": "closed",
+                "stop_time": fields.Datetime.now(),
+                "terminate_cause": "NAS-Reboot",
+            }
+        )
         return sessions
 
     @api.model
@@ -112,7 +137,10 @@ class IspRadiusSession(models.Model):
         )
         addresses = set()
         for session in sessions:
-            if session.partner_id._isp_service_state(today) not in ("blocked", "paused"):
+            if session.partner_id._isp_service_state(today) not in (
+                "blocked",
+                "paused",
+            ):
                 continue
             try:
                 addresses.add(str(ipaddress.IPv4Address(session.framed_ip)))
@@ -125,4 +153,6 @@ class IspRadiusSession(models.Model):
         """The open session using ``address``, if any (walled garden)."""
         if not address:
             return self.browse()
-        return self.search([("framed_ip", "=", address), ("state", "=", "open")], limit=1)
+        return self.search(
+            [("framed_ip", "=", address), ("state", "=", "open")], limit=1
+        )

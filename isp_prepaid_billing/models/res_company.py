@@ -154,8 +154,12 @@ class ResCompany(models.Model):
         help="Suspended pool: blocked subscribers connect, get an address from the "
         "suspended pool and reach only the walled garden. Reject: they cannot connect.",
     )
-    isp_radius_suspended_pool = fields.Char(string="Suspended Pool", default="suspended")
-    isp_radius_blocked_list = fields.Char(string="Blocked Address List", default="blocked")
+    isp_radius_suspended_pool = fields.Char(
+        string="Suspended Pool", default="suspended"
+    )
+    isp_radius_blocked_list = fields.Char(
+        string="Blocked Address List", default="blocked"
+    )
     # Notifications
     isp_notify_invoice = fields.Boolean(string="Notify: Invoice Issued", default=True)
     isp_notify_proforma = fields.Boolean(string="Notify: Proforma Issued", default=True)
@@ -275,9 +279,12 @@ class ResCompany(models.Model):
                 raise ValidationError(
                     self.env._("The RADIUS API key must have at least 16 characters.")
                 )
-            if self.sudo().search_count(
-                [("isp_radius_api_user", "=", company.isp_radius_api_user)]
-            ) > 1:
+            if (
+                self.sudo().search_count(
+                    [("isp_radius_api_user", "=", company.isp_radius_api_user)]
+                )
+                > 1
+            ):
                 raise ValidationError(
                     self.env._("Another company already uses this RADIUS API user.")
                 )

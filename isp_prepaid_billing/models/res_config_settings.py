@@ -112,8 +112,12 @@ class ResConfigSettings(models.TransientModel):
     isp_refill_max_failures = fields.Integer(
         related="company_id.isp_refill_max_failures", readonly=False
     )
-    isp_radius_api_user = fields.Char(related="company_id.isp_radius_api_user", readonly=False)
-    isp_radius_api_key = fields.Char(related="company_id.isp_radius_api_key", readonly=False)
+    isp_radius_api_user = fields.Char(
+        related="company_id.isp_radius_api_user", readonly=False
+    )
+    isp_radius_api_key = fields.Char(
+        related="company_id.isp_radius_api_key", readonly=False
+    )
     isp_radius_blocked_mode = fields.Selection(
         related="company_id.isp_radius_blocked_mode", readonly=False
     )

@@ -1,6 +1,7 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
 """A real FreeRADIUS 3.2 (Debian packages) on loopback, configured to call the
 Odoo test server through rlm_rest, and radclient to talk to it."""
+
 import os
 import re
 import shutil
@@ -141,7 +142,11 @@ class FreeRadius:
         os.chmod(self.workdir, 0o755)  # radiusd drops to the freerad user
         self.raddb = os.path.join(self.workdir, "raddb")
         subprocess.run(["cp", "-a", SYSTEM_RADDB, self.raddb], check=True)
-        for relative in ("sites-enabled/default", "sites-enabled/inner-tunnel", "mods-enabled/eap"):
+        for relative in (
+            "sites-enabled/default",
+            "sites-enabled/inner-tunnel",
+            "mods-enabled/eap",
+        ):
             path = os.path.join(self.raddb, relative)
             if os.path.lexists(path):
                 os.unlink(path)
@@ -187,7 +192,17 @@ class FreeRadius:
         port = self.values["auth_port"] if kind == "auth" else self.values["acct_port"]
         lines = "\n".join(f"{name} = {value}" for name, value in attributes.items())
         result = subprocess.run(
-            ["radclient", "-x", "-r", "1", "-t", "10", f"127.0.0.1:{port}", kind, self.secret],
+            [
+                "radclient",
+                "-x",
+                "-r",
+                "1",
+                "-t",
+                "10",
+                f"127.0.0.1:{port}",
+                kind,
+                self.secret,
+            ],
             input=lines + "\n",
             capture_output=True,
             text=True,
@@ -199,6 +214,6 @@ class FreeRadius:
         reply = {}
         if received:
             tail = output[received.end() :]
-            for name, value in re.findall(r"^\s+([\w-]+) = (.*)$", tail, re.M):
+            for name, value in re.findall(r"^\s+([\w-]+) = (.*)$", tail, re.MULTILINE):
                 reply[name] = value.strip().strip('"')
         return (received.group(1) if received else None), reply

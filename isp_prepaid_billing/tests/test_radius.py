@@ -50,8 +50,12 @@ class DisconnectPeer:
             self.received.append(
                 {"code": code, "valid": signed == data[4:20], "attributes": attributes}
             )
-            header = bytes([radius_packet.DISCONNECT_ACK, identifier]) + (20).to_bytes(2)
-            authenticator = hashlib.md5(header + data[4:20] + self.secret.encode()).digest()
+            header = bytes([radius_packet.DISCONNECT_ACK, identifier]) + (20).to_bytes(
+                2
+            )
+            authenticator = hashlib.md5(
+                header + data[4:20] + self.secret.encode()
+            ).digest()
             self.sock.sendto(header + authenticator, address)
 
     def stop(self):
@@ -65,7 +69,9 @@ class RadiusCase(IspPortalCase, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.sudo().write({"isp_radius_api_user": API_USER, "isp_radius_api_key": API_KEY})
+        cls.company.sudo().write(
+            {"isp_radius_api_user": API_USER, "isp_radius_api_key": API_KEY}
+        )
         cls.nas = cls.env["isp.radius.nas"].create(
             {
                 "name": "Loopback router",
@@ -84,7 +90,9 @@ class RadiusCase(IspPortalCase, HttpCase):
                 "extra_attributes": "Acct-Interim-Interval = 300",
             }
         )
-        cls.plan.product_tmpl_id.with_company(cls.company).isp_network_profile_id = cls.profile
+        cls.plan.product_tmpl_id.with_company(
+            cls.company
+        ).isp_network_profile_id = cls.profile
 
     def setUp(self):
         super().setUp()
@@ -127,7 +135,10 @@ class RadiusCase(IspPortalCase, HttpCase):
         return self.url_open(
             route,
             data=raw if raw is not None else json.dumps(body),
-            headers={"Authorization": f"Basic {token}", "Content-Type": "application/json"},
+            headers={
+                "Authorization": f"Basic {token}",
+                "Content-Type": "application/json",
+            },
         )
 
 
@@ -139,7 +150,9 @@ class TestRadiusWithFreeRadius(RadiusCase):
         super().setUp()
         self.radius = FreeRadius(self.base_url(), API_USER, API_KEY, NAS_SECRET)
         missing = self.radius.missing()
-        self.assertFalse(missing, f"{missing} is not installed (scripts/run-tests.sh installs it)")
+        self.assertFalse(
+            missing, f"{missing} is not installed (scripts/run-tests.sh installs it)"
+        )
         self.radius.start()
         self.addCleanup(self.radius.stop)
 
@@ -200,11 +213,19 @@ class TestRadiusWithFreeRadius(RadiusCase):
         }
         steps = [
             {"Acct-Status-Type": "Start"},
-            {"Acct-Status-Type": "Interim-Update", "Acct-Session-Time": 300,
-             "Acct-Input-Octets": 1000, "Acct-Output-Octets": 5000},
+            {
+                "Acct-Status-Type": "Interim-Update",
+                "Acct-Session-Time": 300,
+                "Acct-Input-Octets": 1000,
+                "Acct-Output-Octets": 5000,
+            },
             # A retransmission of the same interim record.
-            {"Acct-Status-Type": "Interim-Update", "Acct-Session-Time": 300,
-             "Acct-Input-Octets": 1000, "Acct-Output-Octets": 5000},
+            {
+                "Acct-Status-Type": "Interim-Update",
+                "Acct-Session-Time": 300,
+                "Acct-Input-Octets": 1000,
+                "Acct-Output-Octets": 5000,
+            },
         ]
         self.env.flush_all()
         for step in steps:
@@ -220,15 +241,23 @@ class TestRadiusWithFreeRadius(RadiusCase):
 
         code, __ = self.radius.radclient(
             "acct",
-            {**base, "Acct-Status-Type": "Stop", "Acct-Session-Time": 600,
-             "Acct-Input-Octets": 4000, "Acct-Output-Octets": 9000,
-             "Acct-Terminate-Cause": "User-Request"},
+            {
+                **base,
+                "Acct-Status-Type": "Stop",
+                "Acct-Session-Time": 600,
+                "Acct-Input-Octets": 4000,
+                "Acct-Output-Octets": 9000,
+                "Acct-Terminate-Cause": "User-Request",
+            },
         )
         self.assertEqual(code, "Accounting-Response")
         session.invalidate_recordset()
         self.assertEqual(Session.search_count([("username", "=", "acct1")]), 1)
         self.assertEqual(session.state, "closed")
-        self.assertEqual((session.session_time, session.input_bytes, session.output_bytes), (600, 4000, 9000))
+        self.assertEqual(
+            (session.session_time, session.input_bytes, session.output_bytes),
+            (600, 4000, 9000),
+        )
         self.assertEqual(session.terminate_cause, "User-Request")
         # A late interim record does not reopen it.
         self.radius.radclient("acct", {**base, **steps[1]})
@@ -248,8 +277,12 @@ class TestRadiusDisconnect(RadiusCase):
         self.provider_says(tx)
 
         self.assertStatus(customer, "active")
-        request = self.env["isp.radius.disconnect"].search([("partner_id", "=", customer.id)])
-        self.assertEqual(request.state, "pending", "sent only once the payment is committed")
+        request = self.env["isp.radius.disconnect"].search(
+            [("partner_id", "=", customer.id)]
+        )
+        self.assertEqual(
+            request.state, "pending", "sent only once the payment is committed"
+        )
         self.assertFalse(peer.received)
         self.env.cr.postcommit.run()  # what the commit of the request does
         request.invalidate_recordset()
@@ -259,7 +292,9 @@ class TestRadiusDisconnect(RadiusCase):
         self.assertEqual(packet["code"], radius_packet.DISCONNECT_REQUEST)
         self.assertTrue(packet["valid"], "signed with the NAS secret")
         self.assertEqual(packet["attributes"][radius_packet.USER_NAME], b"late1")
-        self.assertEqual(packet["attributes"][radius_packet.ACCT_SESSION_ID], b"S-late1")
+        self.assertEqual(
+            packet["attributes"][radius_packet.ACCT_SESSION_ID], b"S-late1"
+        )
 
     def test_an_unreachable_router_is_retried_then_given_up(self):
         self.nas.coa_port = free_port()  # nobody listens there
@@ -267,7 +302,9 @@ class TestRadiusDisconnect(RadiusCase):
         self.open_session(customer, "gone1", "10.66.0.6")
         customer._isp_set_status("blocked", "test", self.today)
         request = (
-            self.env["isp.radius.disconnect"].sudo().search([("partner_id", "=", customer.id)])
+            self.env["isp.radius.disconnect"]
+            .sudo()
+            .search([("partner_id", "=", customer.id)])
         )
         self.patch(radius_packet, "send", self._send_fast)
         for attempt in range(1, 6):
@@ -288,20 +325,35 @@ class TestRadiusEndpoints(RadiusCase):
 
     def request_body(self, **attributes):
         return {
-            name: {"type": "string", "value": [value]} for name, value in attributes.items()
+            name: {"type": "string", "value": [value]}
+            for name, value in attributes.items()
         }
 
     def test_bad_requests_are_refused_and_write_nothing(self):
         self.subscriber("safe1")
-        good = self.request_body(**{"User-Name": "safe1", "NAS-IP-Address": "127.0.0.1"})
+        good = self.request_body(
+            **{"User-Name": "safe1", "NAS-IP-Address": "127.0.0.1"}
+        )
         sessions_before = self.env["isp.radius.session"].search_count([])
         cases = [
             ("wrong key", dict(body=good, key="wrong-key-wrong-key"), 403),
             ("unknown user", dict(body=good, user="someone"), 403),
             ("malformed JSON", dict(body=None, raw="{not json"), 400),
             ("not an object", dict(body=[1, 2]), 400),
-            ("no User-Name", dict(body=self.request_body(**{"NAS-IP-Address": "127.0.0.1"})), 400),
-            ("unknown NAS", dict(body=self.request_body(**{"User-Name": "safe1", "NAS-IP-Address": "192.0.2.1"})), 403),
+            (
+                "no User-Name",
+                dict(body=self.request_body(**{"NAS-IP-Address": "127.0.0.1"})),
+                400,
+            ),
+            (
+                "unknown NAS",
+                dict(
+                    body=self.request_body(
+                        **{"User-Name": "safe1", "NAS-IP-Address": "192.0.2.1"}
+                    )
+                ),
+                403,
+            ),
             ("oversize", dict(body=None, raw="x" * (70 * 1024)), 413),
         ]
         for route in ("/isp/radius/authorize", "/isp/radius/accounting"):
@@ -311,14 +363,26 @@ class TestRadiusEndpoints(RadiusCase):
                     self.assertEqual(response.status_code, status)
                     self.assertNotIn("pw-safe1", response.text)
                     self.assertNotIn("Safe1", response.text)
-        response = self.post("/isp/radius/accounting", self.request_body(**{
-            "User-Name": "safe1", "NAS-IP-Address": "127.0.0.1", "Acct-Status-Type": "Start"}))
+        response = self.post(
+            "/isp/radius/accounting",
+            self.request_body(
+                **{
+                    "User-Name": "safe1",
+                    "NAS-IP-Address": "127.0.0.1",
+                    "Acct-Status-Type": "Start",
+                }
+            ),
+        )
         self.assertEqual(response.status_code, 400, "no Acct-Session-Id")
-        self.assertEqual(self.env["isp.radius.session"].search_count([]), sessions_before)
+        self.assertEqual(
+            self.env["isp.radius.session"].search_count([]), sessions_before
+        )
         # The good request itself works and returns the password only to FreeRADIUS.
         response = self.post("/isp/radius/authorize", good)
         self.assertEqual(response.status_code, 200)
-        self.assertEqual(response.json()["control:Cleartext-Password"]["value"], "pw-safe1")
+        self.assertEqual(
+            response.json()["control:Cleartext-Password"]["value"], "pw-safe1"
+        )
 
     def test_address_list_of_blocked_subscribers(self):
         blocked = self.subscriber("bl1", "blocked")
@@ -329,9 +393,13 @@ class TestRadiusEndpoints(RadiusCase):
         headers = {"Authorization": f"Basic {token}"}
         plain = self.url_open("/isp/radius/address-list", headers=headers).text
         self.assertEqual(plain.split(), ["10.9.0.7"])
-        script = self.url_open("/isp/radius/address-list?format=mikrotik", headers=headers).text
+        script = self.url_open(
+            "/isp/radius/address-list?format=mikrotik", headers=headers
+        ).text
         self.assertIn('/ip firewall address-list remove [find list="blocked"]', script)
-        self.assertIn('/ip firewall address-list add list="blocked" address=10.9.0.7', script)
+        self.assertIn(
+            '/ip firewall address-list add list="blocked" address=10.9.0.7', script
+        )
         self.assertNotIn("10.9.0.8", script)
         response = self.url_open("/isp/radius/address-list")
         self.assertEqual(response.status_code, 403)

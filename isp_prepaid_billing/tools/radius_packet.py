@@ -1,6 +1,7 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
 """The few RADIUS packets Odoo sends itself: Disconnect-Request (RFC 5176),
 encoded and checked by hand (RFC 2865 framing), over UDP."""
+
 import hashlib
 import ipaddress
 import secrets
