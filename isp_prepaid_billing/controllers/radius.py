@@ -102,17 +102,7 @@ class IspRadiusController(http.Controller):
 
     @staticmethod
     def _line(company, username):
-        return (
-            request.env["contract.line"]
-            .sudo()
-            .search(
-                [
-                    ("company_id", "=", company.id),
-                    ("isp_radius_username", "=", username),
-                ],
-                limit=1,
-            )
-        )
+        return request.env["contract.line"]._isp_radius_line(company, username)
 
     # === ENDPOINTS === #
 
