@@ -168,7 +168,11 @@ class AccountPayment(models.Model):
         plan = [
             payment_lines + line
             for line in invoice_lines.sorted(
-                lambda line: (line.date_maturity or line.date, line.move_id.id)
+                lambda line: (
+                    line.move_id not in chosen,
+                    line.date_maturity or line.date,
+                    line.move_id.id,
+                )
             )
         ]
         for lines in plan:

@@ -1,6 +1,7 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
 from datetime import date
 
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import freeze_time, tagged
 
@@ -170,6 +171,30 @@ class TestPortalPayments(IspPortalCase):
         self.assertEqual(proforma.payment_id, tx.payment_id)
         self.assertIn(proforma.invoice_id.payment_state, ("paid", "in_payment"))
         self.assertBalance(customer, 0.0)
+
+    @freeze_time("2026-04-10")
+    def test_paying_one_invoice_online_pays_that_invoice(self):
+        customer = self.make_subscriber("Ida", billing_type="recurring")
+        self.make_subscription(customer, price=30.0, date_start="2026-03-01")
+        self.run_engine(customer, "2026-03-01")
+        self.run_engine(customer, "2026-04-01")
+        march, april = self.isp_invoices(customer)
+        tx = self.env["payment.transaction"].sudo().create(
+            {
+                "provider_id": self.provider.id,
+                "payment_method_id": self.demo_method.id,
+                "reference": self.env["payment.transaction"]._compute_reference("demo"),
+                "amount": april.amount_residual,
+                "currency_id": april.currency_id.id,
+                "partner_id": customer.id,
+                "operation": "online_direct",
+                "invoice_ids": [Command.set(april.ids)],
+            }
+        )
+        self.provider_says(tx)
+        self.assertIn(april.payment_state, ("paid", "in_payment"))
+        self.assertEqual(march.payment_state, "not_paid", "the customer chose April")
+        self.assertBalance(customer, -30.0)
 
     @freeze_time("2026-03-15")
     def test_bad_offers_are_refused(self):
