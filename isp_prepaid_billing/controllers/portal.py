@@ -110,7 +110,7 @@ class IspPortal(PaymentPortal):
         }.get(state, state)
 
     @staticmethod
-    def _isp_receipts(customer):
+    def _isp_receipts(customer, limit=DOCUMENTS_SHOWN):
         # Portal users have no access to payments: only the customer's own
         # numbered receipts are read, as superuser.
         return (
@@ -123,7 +123,7 @@ class IspPortal(PaymentPortal):
                     ("state", "in", ("in_process", "paid")),
                 ],
                 order="date desc, id desc",
-                limit=DOCUMENTS_SHOWN,
+                limit=limit,
             )
         )
 
@@ -136,7 +136,7 @@ class IspPortal(PaymentPortal):
         if (
             not customer
             or not payment
-            or payment not in self._isp_receipts_all(customer)
+            or payment not in self._isp_receipts(customer, limit=None)
         ):
             raise NotFound()
         return self._show_report(
@@ -144,20 +144,6 @@ class IspPortal(PaymentPortal):
             report_type="pdf",
             report_ref="isp_prepaid_billing.action_report_isp_receipt",
             download=True,
-        )
-
-    @staticmethod
-    def _isp_receipts_all(customer):
-        return (
-            request.env["account.payment"]
-            .sudo()
-            .search(
-                [
-                    ("partner_id", "=", customer.id),
-                    ("isp_receipt_number", "!=", False),
-                    ("state", "in", ("in_process", "paid")),
-                ]
-            )
         )
 
     @http.route(
