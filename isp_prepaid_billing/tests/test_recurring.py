@@ -155,3 +155,21 @@ class TestRecurring(IspBillingCase):
         invoice = self.isp_invoices(no)
         self.assertEqual(invoice.isp_charge_ids.period_end, date(2026, 7, 10))
         self.assertMoney(invoice.amount_total, 30.0)
+
+    def test_the_customer_follows_each_invoice_once(self):
+        customers = self.make_subscriber("Fola", billing_type="recurring") | self.make_subscriber(
+            "Gale", billing_type="recurring"
+        )
+        for customer in customers:
+            self.make_subscription(customer, date_start="2026-03-01")
+        self.run_engine(customers, "2026-03-01")
+        self.run_engine(customers, "2026-04-01")
+        for customer in customers:
+            invoices = self.isp_invoices(customer)
+            self.assertEqual(len(invoices), 2)
+            for invoice in invoices:
+                followers = invoice.message_follower_ids.filtered(
+                    lambda f, c=customer: f.partner_id == c
+                )
+                self.assertEqual(len(followers), 1, "followed once, so e-mails reach them")
+                self.assertTrue(followers.subtype_ids)
