@@ -7,8 +7,8 @@ import threading
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import fields
-from odoo.tests import HttpCase, tagged
+from odoo import SUPERUSER_ID, Command, api, fields, sql_db
+from odoo.tests import BaseCase, HttpCase, get_db_name, tagged
 
 from ..tools import radius_packet
 from .common import IspPortalCase
@@ -414,3 +414,93 @@ class TestRadiusEndpoints(RadiusCase):
         self.assertIn("/web/login?redirect=/my/isp", page)
         for secret in ("Wg1", "wg1", "30.00"):
             self.assertNotIn(secret, page)
+
+
+@tagged("post_install", "-at_install")
+class TestAuthorizeDuringBilling(BaseCase):
+    """Authorize only reads committed data: while a billing batch holds its
+    customer's rows locked (``_lock_partners``, then writes to the subscription),
+    a login on another connection is still answered at once."""
+
+    def test_authorize_answers_while_billing_holds_the_customer(self):
+        db = get_db_name()
+        tag = f"lock-{id(self)}"
+        with sql_db.db_connect(db).cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            company = env.ref("base.main_company")
+            product = env["product.product"].create({"name": tag, "type": "service"})
+            partner = env["res.partner"].create(
+                {
+                    "name": tag,
+                    "isp_billing_enabled": True,
+                    "isp_billing_type": "prepaid",
+                    "isp_company_id": company.id,
+                    "isp_status": "active",
+                }
+            )
+            contract = env["contract.contract"].create(
+                {
+                    "name": tag,
+                    "partner_id": partner.id,
+                    "company_id": company.id,
+                    "date_start": "2026-01-01",
+                    "contract_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": product.id,
+                                "name": tag,
+                                "quantity": 1,
+                                "price_unit": 10.0,
+                                "isp_radius_username": tag,
+                                "isp_radius_password": "pw",
+                            }
+                        )
+                    ],
+                }
+            )
+            ids = {
+                "partner": partner.id,
+                "contract": contract.id,
+                "product": product.id,
+            }
+            cr.commit()
+        locked, release = threading.Event(), threading.Event()
+
+        def billing_batch():
+            with sql_db.db_connect(db).cursor() as cr:
+                cr.execute(
+                    "SELECT id FROM res_partner WHERE id = %s FOR NO KEY UPDATE",
+                    [ids["partner"]],
+                )
+                cr.execute(
+                    "UPDATE contract_contract SET isp_charged_until = '2026-01-31' WHERE id = %s",
+                    [ids["contract"]],
+                )
+                locked.set()
+                release.wait(20)
+                cr.rollback()
+
+        batch = threading.Thread(target=billing_batch)
+        batch.start()
+        try:
+            self.assertTrue(locked.wait(10))
+            with sql_db.db_connect(db).cursor() as cr:
+                cr.execute(
+                    "SET LOCAL statement_timeout = 2000"
+                )  # a blocked read fails here
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                line = env["contract.line"]._isp_radius_line(
+                    env.ref("base.main_company"), tag
+                )
+                status, body = line._isp_radius_decision(fields.Date.today())
+            self.assertEqual(status, 200)
+            self.assertEqual(body["control:Cleartext-Password"]["value"], "pw")
+        finally:
+            release.set()
+            batch.join(30)
+            with sql_db.db_connect(db).cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                env["contract.contract"].browse(ids["contract"]).unlink()
+                env["res.partner"].browse(ids["partner"]).unlink()
+                env["product.product"].browse(ids["product"]).unlink()
+                cr.commit()
