@@ -26,3 +26,4 @@ from . import product_template
 from . import isp_radius_nas
 from . import isp_radius_session
 from . import isp_radius_disconnect
+from . import account_chart_template

@@ -107,3 +107,11 @@ class TestSettingsAndAccess(IspBillingCase):
         with self.assertRefused(AccessError, "billing staff"):
             customer.with_user(clerk).write({"isp_minimum_balance": -500.0})
         self.assertMoney(customer.isp_minimum_balance, 0.0)
+
+    def test_a_company_gets_its_isp_invoice_journal_with_its_chart(self):
+        company = self.setup_other_company()["company"]
+        journal = company.isp_journal_id
+        self.assertEqual(journal.type, "sale")
+        self.assertEqual(journal.company_id, company)
+        self.assertTrue(journal.isp_number_format)
+        self.assertEqual(company._isp_invoice_journal(), journal)
