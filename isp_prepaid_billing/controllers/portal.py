@@ -57,15 +57,7 @@ class IspPortal(PaymentPortal):
         today = self._isp_today(customer)
         state = customer._isp_service_state(today)
         change_day, change_text = customer._isp_next_change(today)
-        Engine = request.env["isp.billing.engine"].sudo()
-        next_charge = customer.isp_next_charge_date
-        next_amount = 0.0
-        if next_charge:
-            next_amount = sum(
-                Engine._amount_with_taxes(line, value, customer, {})
-                for __, period in Engine._forecast(customer, next_charge, next_charge)
-                for line, value in period.lines
-            )
+        next_charge, __, next_amount = customer._isp_next_charge()
         # Invoices and proformas are read as the user: the record rules decide.
         invoices = request.env["account.move"].search(
             [
@@ -92,7 +84,7 @@ class IspPortal(PaymentPortal):
             "change_text": change_text,
             "contracts": customer.isp_contract_ids.filtered("active"),
             "next_charge": next_charge,
-            "next_amount": customer.isp_currency_id.round(next_amount),
+            "next_amount": next_amount,
             "invoices": invoices,
             "proformas": proformas,
             "receipts": self._isp_receipts(customer),

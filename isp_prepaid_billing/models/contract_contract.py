@@ -178,11 +178,13 @@ class ContractContract(models.Model):
             return self.isp_charged_until + billing_periods.ONE_DAY
         return self.date_start
 
-    def _isp_next_charge_date(self):
+    def _isp_next_charge_date(self, next_start=None):
+        """Day the period starting ``next_start`` (default: the first uncharged
+        day) is charged; False when the subscription has ended by then."""
         self.ensure_one()
         if not (self.isp_managed and self.active and self.date_start):
             return False
-        next_start = self._isp_next_start()
+        next_start = next_start or self._isp_next_start()
         if self.date_end and next_start > self.date_end:
             return False
         if self.isp_billing_type == "postpaid":

@@ -101,13 +101,7 @@ class IspBillingEngine(models.AbstractModel):
         if not plan.periods:
             return plan
         currency = partner.isp_currency_id
-        plan.total = currency.round(
-            sum(
-                self._amount_with_taxes(line, amount, partner, tax_cache)
-                for period in plan.periods
-                for line, amount in period.lines
-            )
-        )
+        plan.total = self._periods_total(partner, plan.periods, tax_cache)
         if partner.isp_billing_type == "prepaid" and not partner._isp_has_funds_for(
             plan.total, plan.balance
         ):
@@ -229,6 +223,18 @@ class IspBillingEngine(models.AbstractModel):
             amount, partner.isp_currency_id, 1.0, line.product_id, partner
         )["total_included"]
 
+    @api.model
+    def _periods_total(self, partner, periods, tax_cache=None):
+        """What ``periods`` cost ``partner``, taxes included, rounded."""
+        tax_cache = {} if tax_cache is None else tax_cache
+        return partner.isp_currency_id.round(
+            sum(
+                self._amount_with_taxes(line, amount, partner, tax_cache)
+                for period in periods
+                for line, amount in period.lines
+            )
+        )
+
     # === FORECAST (read only) === #
 
     @api.model
@@ -258,24 +264,10 @@ class IspBillingEngine(models.AbstractModel):
                 next_start = (
                     max(period.end for period in periods) + billing_periods.ONE_DAY
                 )
-                charge_date = self._forecast_next_charge(contract, partner, next_start)
+                charge_date = contract._isp_next_charge_date(next_start)
         return sorted(
             forecast, key=lambda item: (item[0], item[1].start, item[1].contract.id)
         )
-
-    @api.model
-    def _forecast_next_charge(self, contract, partner, next_start):
-        if contract.date_end and next_start > contract.date_end:
-            return False
-        if partner.isp_billing_type == "postpaid":
-            __, cycle_end = billing_periods.cycle_containing(
-                next_start,
-                contract.date_start,
-                partner.isp_billing_day,
-                contract.isp_period_length or 1,
-            )
-            return cycle_end + billing_periods.ONE_DAY
-        return next_start
 
     # === PREPAYMENT (read only) === #
 
@@ -302,14 +294,7 @@ class IspBillingEngine(models.AbstractModel):
                     break
                 plan.periods += periods
                 next_start = periods[-1].end + billing_periods.ONE_DAY
-        tax_cache = {}
-        plan.total = partner.isp_currency_id.round(
-            sum(
-                self._amount_with_taxes(line, amount, partner, tax_cache)
-                for period in plan.periods
-                for line, amount in period.lines
-            )
-        )
+        plan.total = self._periods_total(partner, plan.periods)
         plan.action = "charge" if plan.periods else "nothing"
         return plan
 

@@ -170,22 +170,13 @@ class IspNotification(models.Model):
                 ("isp_next_charge_date", ">", date),
             ]
         )
-        Engine = self.env["isp.billing.engine"]
         prepaid._isp_refresh_balance()
         for partner in prepaid:
             company = partner.isp_company_id or self.env.company
             next_charge = partner.isp_next_charge_date
             if next_charge - relativedelta(days=company.isp_low_balance_days) > date:
                 continue
-            coming = [
-                period
-                for on, period in Engine._forecast(partner, next_charge, next_charge)
-            ]
-            amount = sum(
-                Engine._amount_with_taxes(line, value, partner, {})
-                for period in coming
-                for line, value in period.lines
-            )
+            __, coming, amount = partner._isp_next_charge()
             if coming and not partner._isp_has_funds_for(amount):
                 self._isp_queue(
                     "low_balance",

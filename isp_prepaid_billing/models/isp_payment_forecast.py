@@ -39,10 +39,7 @@ class IspPaymentForecast(models.TransientModel):
                     "contract_id": period.contract.id,
                     "period_start": period.start,
                     "period_end": period.end,
-                    "amount": sum(
-                        Engine._amount_with_taxes(line, amount, partner, {})
-                        for line, amount in period.lines
-                    ),
+                    "amount": Engine._periods_total(partner, [period]),
                 }
             )
         return self.create(vals)

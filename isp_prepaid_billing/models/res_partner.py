@@ -481,16 +481,21 @@ class ResPartner(models.Model):
         day = invoice.isp_block_date
         return day, _("blocked on %(day)s if unpaid", day=format_date(self.env, day))
 
-    def _isp_next_prepaid_lapse(self, date):
+    def _isp_next_charge(self):
+        """``(day, periods, amount)`` of the next charge the engine foresees,
+        taxes included; ``(False, [], 0.0)`` when none is due."""
+        self.ensure_one()
         day = self.isp_next_charge_date
         if not day:
+            return False, [], 0.0
+        Engine = self.env["isp.billing.engine"]
+        periods = [period for __, period in Engine._forecast(self, day, day)]
+        return day, periods, Engine._periods_total(self, periods)
+
+    def _isp_next_prepaid_lapse(self, date):
+        day, __, amount = self._isp_next_charge()
+        if not day:
             return False, ""
-        forecast = self.env["isp.billing.engine"]._forecast(self, day, day)
-        amount = sum(
-            self.env["isp.billing.engine"]._amount_with_taxes(line, value, self, {})
-            for __, period in forecast
-            for line, value in period.lines
-        )
         if self._isp_has_funds_for(amount):
             return False, ""
         return day, _(
