@@ -1,10 +1,52 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
+import threading
 from contextlib import contextmanager
 
-from odoo import Command, fields
-from odoo.tests import new_test_user
+from odoo import SUPERUSER_ID, Command, api, fields, sql_db
+from odoo.service.model import retrying
+from odoo.tests import get_db_name, new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+
+def race_on_two_connections(test, attempt, what):
+    """Run ``attempt(env)`` in two transactions on their own database
+    connections, the first keeping its transaction open until the second is
+    seen waiting for it. Each goes through Odoo's retry on serialization
+    failures, as a request would; returns both results, first's first."""
+    db = get_db_name()
+    results, errors = {}, []
+    first_done, release_first = threading.Event(), threading.Event()
+
+    def run(name):
+        try:
+            with sql_db.db_connect(db).cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+
+                def once():
+                    value = attempt(env)
+                    if name == "first":
+                        first_done.set()
+                        release_first.wait(10)
+                    return value
+
+                results[name] = retrying(once, env)
+                cr.commit()
+        except Exception as error:  # noqa: BLE001 - surfaced by the assertion
+            errors.append(error)
+
+    first = threading.Thread(target=run, args=("first",))
+    first.start()
+    test.assertTrue(first_done.wait(10), errors)
+    second = threading.Thread(target=run, args=("second",))
+    second.start()
+    second.join(0.5)
+    test.assertTrue(second.is_alive(), f"the second {what} must wait for the first")
+    release_first.set()
+    first.join(10)
+    second.join(10)
+    test.assertFalse(errors)
+    return results["first"], results["second"]
 
 
 class IspBillingCase(AccountTestInvoicingCommon):
@@ -171,10 +213,8 @@ class IspPortalCase(IspBillingCase):
             company_ids=[Command.set(cls.company.ids)],
         )
 
-    def start_online_payment(self, partner, purpose, date=None, **offer_args):
-        """Create the transaction the portal creates for ``purpose``."""
-        date = fields.Date.to_date(date) or fields.Date.context_today(partner)
-        offer = partner._isp_payment_offer(purpose, date, **offer_args)
+    def demo_transaction(self, partner, amount, **values):
+        """A demo provider transaction of ``partner`` for ``amount``."""
         return (
             self.env["payment.transaction"]
             .sudo()
@@ -185,18 +225,26 @@ class IspPortalCase(IspBillingCase):
                     "reference": self.env["payment.transaction"]._compute_reference(
                         "demo"
                     ),
-                    "amount": offer["amount"],
+                    "amount": amount,
                     "currency_id": partner.isp_currency_id.id,
                     "partner_id": partner.id,
                     "operation": "online_direct",
-                    "isp_purpose": purpose,
-                    "isp_periods": offer["periods"],
-                    "isp_extend_service": offer["extend"],
-                    "isp_proforma_id": offer["proforma"].id
-                    if offer["proforma"]
-                    else False,
+                    **values,
                 }
             )
+        )
+
+    def start_online_payment(self, partner, purpose, date=None, **offer_args):
+        """Create the transaction the portal creates for ``purpose``."""
+        date = fields.Date.to_date(date) or fields.Date.context_today(partner)
+        offer = partner._isp_payment_offer(purpose, date, **offer_args)
+        return self.demo_transaction(
+            partner,
+            offer["amount"],
+            isp_purpose=purpose,
+            isp_periods=offer["periods"],
+            isp_extend_service=offer["extend"],
+            isp_proforma_id=offer["proforma"].id if offer["proforma"] else False,
         )
 
     def provider_says(self, tx, state="done"):

@@ -1,14 +1,12 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
-import threading
 from datetime import date
 
-from odoo import SUPERUSER_ID, api, sql_db
+from odoo import sql_db
 from odoo.exceptions import ValidationError
-from odoo.service.model import retrying
-from odoo.tests import BaseCase, tagged
+from odoo.tests import BaseCase, get_db_name, tagged
 
 from ..tools import number_formats
-from .common import IspBillingCase
+from .common import IspBillingCase, race_on_two_connections
 
 MARCH = date(2026, 3, 5)
 
@@ -164,42 +162,14 @@ class TestDocumentNumbers(IspBillingCase):
         second waits on the first's row lock; once the first commits, it fails
         with a serialization error and Odoo's request retry gives it the next
         number: never the same number twice."""
-        db = self.env.cr.dbname
         scope = f"test-concurrency-{id(self)}"
-        results, errors = [], []
-        first_took = threading.Event()
-        release_first = threading.Event()
 
-        def take(hold):
-            try:
-                with sql_db.db_connect(db).cursor() as cr:
-                    env = api.Environment(cr, SUPERUSER_ID, {})
-                    # The test's company is not committed: use the installed one.
-                    company = env.ref("base.main_company")
+        def take(env):
+            # The test's company is not committed: use the installed one.
+            company = env.ref("base.main_company")
+            return env["isp.number.counter"]._take(company, "test", scope)
 
-                    def attempt():
-                        value = env["isp.number.counter"]._take(company, "test", scope)
-                        if hold:
-                            first_took.set()
-                            release_first.wait(10)
-                        return value
-
-                    results.append(retrying(attempt, env))
-                    cr.commit()
-            except Exception as error:  # noqa: BLE001 - surfaced by the assertion
-                errors.append(error)
-
-        holder = threading.Thread(target=take, args=(True,))
-        holder.start()
-        self.assertTrue(first_took.wait(10), errors)
-        waiter = threading.Thread(target=take, args=(False,))
-        waiter.start()
-        waiter.join(0.5)
-        self.assertTrue(waiter.is_alive(), "the second posting must wait for the first")
-        release_first.set()
-        holder.join(10)
-        waiter.join(10)
-        self.assertFalse(errors)
+        results = race_on_two_connections(self, take, "posting")
         self.assertEqual(sorted(results), [1, 2])
-        with sql_db.db_connect(db).cursor() as cr:
+        with sql_db.db_connect(get_db_name()).cursor() as cr:
             cr.execute("DELETE FROM isp_number_counter WHERE scope = %s", [scope])

@@ -179,17 +179,8 @@ class TestPortalPayments(IspPortalCase):
         self.run_engine(customer, "2026-03-01")
         self.run_engine(customer, "2026-04-01")
         march, april = self.isp_invoices(customer)
-        tx = self.env["payment.transaction"].sudo().create(
-            {
-                "provider_id": self.provider.id,
-                "payment_method_id": self.demo_method.id,
-                "reference": self.env["payment.transaction"]._compute_reference("demo"),
-                "amount": april.amount_residual,
-                "currency_id": april.currency_id.id,
-                "partner_id": customer.id,
-                "operation": "online_direct",
-                "invoice_ids": [Command.set(april.ids)],
-            }
+        tx = self.demo_transaction(
+            customer, april.amount_residual, invoice_ids=[Command.set(april.ids)]
         )
         self.provider_says(tx)
         self.assertIn(april.payment_state, ("paid", "in_payment"))

@@ -2,15 +2,13 @@
 import base64
 import csv
 import io
-import threading
 from datetime import timedelta
 
 from odoo import SUPERUSER_ID, api, fields, sql_db
 from odoo.exceptions import ValidationError
-from odoo.service.model import retrying
 from odoo.tests import BaseCase, freeze_time, get_db_name, tagged
 
-from .common import IspBillingCase
+from .common import IspBillingCase, race_on_two_connections
 
 
 @tagged("post_install", "-at_install")
@@ -220,41 +218,13 @@ class TestRefillCardConcurrency(BaseCase):
             )
             ids = (batch.id, card.id, env.ref("base.partner_admin").id)
             cr.commit()
-        results, errors = [], []
-        first_took, release_first = threading.Event(), threading.Event()
 
-        def take(hold):
-            try:
-                with sql_db.db_connect(db).cursor() as cr:
-                    env = api.Environment(cr, SUPERUSER_ID, {})
-
-                    def attempt():
-                        card = env["isp.refill.card"].browse(ids[1])
-                        taken = card._isp_take(env["res.partner"].browse(ids[2]))
-                        if hold:
-                            first_took.set()
-                            release_first.wait(10)
-                        return taken
-
-                    results.append(retrying(attempt, env))
-                    cr.commit()
-            except Exception as error:  # noqa: BLE001 - surfaced by the assertion
-                errors.append(error)
+        def take(env):
+            card = env["isp.refill.card"].browse(ids[1])
+            return card._isp_take(env["res.partner"].browse(ids[2]))
 
         try:
-            holder = threading.Thread(target=take, args=(True,))
-            holder.start()
-            self.assertTrue(first_took.wait(10), errors)
-            waiter = threading.Thread(target=take, args=(False,))
-            waiter.start()
-            waiter.join(0.5)
-            self.assertTrue(
-                waiter.is_alive(), "the second redemption must wait for the first"
-            )
-            release_first.set()
-            holder.join(10)
-            waiter.join(10)
-            self.assertFalse(errors)
+            results = race_on_two_connections(self, take, "redemption")
             self.assertEqual(sorted(results), [False, True])
         finally:
             with sql_db.db_connect(db).cursor() as cr:
