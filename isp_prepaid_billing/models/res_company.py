@@ -264,13 +264,7 @@ class ResCompany(models.Model):
 
     def _isp_refill_journal(self):
         self.ensure_one()
-        return self.isp_refill_journal_id or self.env["account.journal"].search(
-            [
-                *self.env["account.journal"]._check_company_domain(self),
-                ("type", "=", "cash"),
-            ],
-            limit=1,
-        )
+        return self.isp_refill_journal_id or self._isp_first_journal("cash")
 
     @api.constrains("isp_radius_api_user", "isp_radius_api_key")
     def _check_isp_radius_api(self):
@@ -328,10 +322,12 @@ class ResCompany(models.Model):
 
     def _isp_invoice_journal(self):
         self.ensure_one()
-        return self.isp_journal_id or self.env["account.journal"].search(
-            [
-                *self.env["account.journal"]._check_company_domain(self),
-                ("type", "=", "sale"),
-            ],
-            limit=1,
+        return self.isp_journal_id or self._isp_first_journal("sale")
+
+    def _isp_first_journal(self, journal_type):
+        """The company's first journal of ``journal_type``: the fallback of an
+        unset journal setting."""
+        Journal = self.env["account.journal"]
+        return Journal.search(
+            [*Journal._check_company_domain(self), ("type", "=", journal_type)], limit=1
         )
