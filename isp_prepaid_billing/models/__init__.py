@@ -8,6 +8,7 @@ from . import account_move
 from . import account_payment
 from . import isp_charge
 from . import isp_billing_engine
+from . import isp_invoice_batch
 from . import isp_billing_run
 from . import isp_billing_run_line
 from . import isp_number_counter

@@ -1,0 +1,114 @@
+# License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
+from datetime import date
+
+from odoo import Command
+from odoo.tests import tagged
+
+from .common import IspBillingCase
+
+BILLING_DAY = date(2026, 4, 1)
+
+
+@tagged("post_install", "-at_install")
+class TestInvoiceBatch(IspBillingCase):
+    """Invoices built from their group's first invoice are the invoices Odoo
+    itself makes from the same lines: same accounts, amounts, taxes, tax
+    grids and due dates."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.plan.taxes_id = [Command.set((cls.tax_sale_a + cls.tax_sale_b).ids)]
+
+    def subscriber(self, name, price=30.0, **values):
+        customer = self.make_subscriber(name, billing_type="recurring", **values)
+        self.make_subscription(customer, price=price, date_start="2026-04-01")
+        return customer
+
+    def lines_of(self, move):
+        return sorted(
+            (
+                line.display_type,
+                line.account_id.code,
+                self.currency.round(line.balance),
+                tuple(sorted(line.tax_ids.mapped("name"))),
+                tuple(sorted(line.tax_tag_ids.ids)),
+                line.tax_repartition_line_id.id,
+                line.partner_id.id,
+                line.date_maturity if line.display_type == "payment_term" else None,
+                line.name if line.display_type == "product" else None,
+            )
+            for line in move.line_ids
+        )
+
+    def standard_invoices(self, customers):
+        """What Odoo makes, the standard way, from the engine's own values."""
+        Engine = self.env["isp.billing.engine"]
+        expected = {}
+        for plan in Engine._plan(customers, BILLING_DAY):
+            reference = self.env["account.move"].create(
+                Engine._prepare_move_vals(plan, BILLING_DAY)
+            )
+            expected[plan.partner] = (
+                self.lines_of(reference),
+                reference.amount_total,
+                max(filter(None, reference.line_ids.mapped("date_maturity"))),
+            )
+            reference.unlink()
+        return expected
+
+    def test_look_alike_invoices_match_the_standard_ones(self):
+        ana, ben, cid = (self.subscriber(name) for name in ("Ana", "Ben", "Cid"))
+        # Each of these needs other tax or receivable lines, or a payment term.
+        dan = self.subscriber("Dan", property_account_position_id=self.fiscal_pos_a.id)
+        eve = self.subscriber("Eve", property_payment_term_id=self.pay_terms_b.id)
+        fay = self.subscriber("Fay", price=25.0)
+        gus = self.subscriber(
+            "Gus",
+            property_account_receivable_id=self.company_data[
+                "default_account_receivable"
+            ]
+            .copy()
+            .id,
+        )
+        customers = ana | ben | cid | dan | eve | fay | gus
+        self.pay(ben, 40.0, "2026-03-20")
+        expected = self.standard_invoices(customers)
+
+        self.run_engine(customers, BILLING_DAY)
+
+        for customer in customers:
+            with self.subTest(customer=customer.name):
+                invoice = self.isp_invoices(customer)
+                self.assertEqual(len(invoice), 1)
+                self.assertEqual(invoice.state, "posted")
+                lines, total, due = expected[customer]
+                self.assertEqual(self.lines_of(invoice), lines)
+                self.assertMoney(invoice.amount_total, total)
+                self.assertEqual(invoice.invoice_date_due, due)
+                self.assertEqual(
+                    invoice.invoice_line_ids.contract_line_id,
+                    customer.isp_contract_ids.contract_line_ids,
+                )
+        self.assertEqual(self.isp_invoices(cid).invoice_date_due, date(2026, 4, 15))
+        # 30 plus two taxes of 15%; the fiscal position maps them to one.
+        self.assertMoney(self.isp_invoices(ana).amount_total, 39.0)
+        self.assertMoney(self.isp_invoices(cid).amount_tax, 9.0)
+        self.assertMoney(self.isp_invoices(dan).amount_total, 34.5)
+        self.assertMoney(self.isp_invoices(fay).amount_total, 32.5)
+        terms = self.isp_invoices(eve).line_ids.filtered(
+            lambda line: line.display_type == "payment_term"
+        )
+        self.assertEqual(len(terms), 2, "30% now, 70% at the end of next month")
+        # The look-alike invoice is paid from the balance like any other.
+        self.assertEqual(self.isp_invoices(ben).payment_state, "paid")
+        self.assertBalance(ben, 1.0)
+        self.assertBalance(cid, -39.0)
+        # Posting numbered each one and its customer follows it.
+        invoices = self.env["account.move"].union(
+            *(self.isp_invoices(customer) for customer in customers)
+        )
+        self.assertEqual(len(set(invoices.mapped("name"))), len(customers))
+        for invoice in invoices:
+            self.assertEqual(invoice.message_partner_ids, invoice.partner_id)
+            self.assertTrue(invoice.checked)
