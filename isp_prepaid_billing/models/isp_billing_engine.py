@@ -74,6 +74,8 @@ class IspBillingEngine(models.AbstractModel):
     def _plan(self, partners, date):
         partners = partners.commercial_partner_id
         partners._isp_refresh_balance()
+        # Read every subscription line of the batch at once, not contract by contract.
+        partners.isp_contract_ids.contract_line_ids.mapped("price_unit")
         tax_cache = {}
         return [self._plan_partner(partner, date, tax_cache) for partner in partners]
 
@@ -436,11 +438,13 @@ class IspBillingEngine(models.AbstractModel):
         self.env["isp.charge"].sudo().create(charge_vals)
         Batch._post(moves)
         self._reconcile_with_credit(plans)
-        Notification = self.env["isp.notification"]
-        for move in moves.filtered(lambda m: m.move_type == "out_invoice"):
-            Notification._isp_queue(
-                "invoice", move.partner_id, move, f"invoice:{move.id}"
-            )
+        self.env["isp.notification"]._isp_queue_many(
+            [
+                ("invoice", move.partner_id, move, f"invoice:{move.id}")
+                for move in moves
+                if move.move_type == "out_invoice"
+            ]
+        )
         self._advance_contracts(plans)
         for plan in plans:
             partner = plan.partner

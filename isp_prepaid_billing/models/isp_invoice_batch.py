@@ -11,9 +11,11 @@ descriptions and due date. The group key holds everything those lines depend
 on, and invoices with a payment term are always created the standard way.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
+from contextlib import contextmanager
 
 from odoo import Command, api, models
+from odoo.tools import SQL
 
 # Accounting documents made by the engine have no followers yet: skip the chatter
 # noise that dominates the cost of mass invoicing (see perf notes).
@@ -180,8 +182,39 @@ class IspInvoiceBatch(models.AbstractModel):
         # engine's documents are in the company currency without payment term:
         # posting has no dynamic line to derive again.
         moves = moves.with_context(skip_invoice_sync=True)
-        with self.env.protecting([moves._fields["checked"]], moves):
+        with (
+            self.env.protecting([moves._fields["checked"]], moves),
+            self._deferred_customer_ranks(),
+        ):
             moves._post(soft=False)
+
+    @contextmanager
+    def _deferred_customer_ranks(self):
+        """``_post`` counts each customer's invoices with a savepoint, a row lock
+        and an UPDATE per customer; collect the counts and write them at once.
+        The engine holds the customers' rows locked already."""
+        cache = self.env.cr.cache
+        cache["isp_deferred_customer_ranks"] = deferred = Counter()
+        try:
+            yield
+        finally:
+            del cache["isp_deferred_customer_ranks"]
+        by_count = defaultdict(list)
+        for partner_id, count in deferred.items():
+            by_count[count].append(partner_id)
+        Partner = self.env["res.partner"]
+        for count, partner_ids in by_count.items():
+            self.env.execute_query(
+                SQL(
+                    "UPDATE res_partner SET customer_rank = customer_rank + %s "
+                    "WHERE id IN %s",
+                    count,
+                    tuple(partner_ids),
+                )
+            )
+            partners = Partner.browse(partner_ids)
+            partners.invalidate_recordset(["customer_rank"])
+            partners.modified(["customer_rank"])
 
     @api.model
     def _subscribe_customers(self, moves):

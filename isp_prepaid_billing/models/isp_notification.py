@@ -59,35 +59,50 @@ class IspNotification(models.Model):
     def _isp_queue(self, event, partner, record, key, force=False):
         """Queue ``event`` about ``record`` for ``partner`` unless its ``key`` was
         queued before (or notifications are off). Returns the new notification."""
-        partner = partner.commercial_partner_id
-        if not force and not self._isp_wants(event, partner):
-            return self.browse()
         if force:
             key = f"{key}:manual:{fields.Datetime.now().isoformat()}"
-        company = partner.isp_company_id or self.env.company
+        return self._isp_queue_many([(event, partner, record, key)], force=force)
+
+    @api.model
+    def _isp_queue_many(self, events, force=False):
+        """Queue many ``(event, partner, record, key)`` in one statement; keys
+        queued before are skipped. Returns the new notifications."""
+        rows = []
+        for event, partner, record, key in events:
+            partner = partner.commercial_partner_id
+            if not force and not self._isp_wants(event, partner):
+                continue
+            company = partner.isp_company_id or self.env.company
+            rows.append(
+                SQL(
+                    "(%s, %s, %s, %s, %s, %s, 'pending', %s, %s, "
+                    "now() at time zone 'UTC', now() at time zone 'UTC')",
+                    partner.id,
+                    company.id,
+                    event,
+                    record._name,
+                    record.id,
+                    key,
+                    self.env.uid,
+                    self.env.uid,
+                )
+            )
+        if not rows:
+            return self.browse()
         self.env.cr.execute(
             SQL(
                 """
                 INSERT INTO isp_notification
                        (partner_id, company_id, event, res_model, res_id, key, state,
                         create_uid, write_uid, create_date, write_date)
-                VALUES (%(partner)s, %(company)s, %(event)s, %(model)s, %(res_id)s, %(key)s,
-                        'pending', %(uid)s, %(uid)s, now() at time zone 'UTC',
-                        now() at time zone 'UTC')
+                VALUES %s
                 ON CONFLICT (key) DO NOTHING
                 RETURNING id
                 """,
-                partner=partner.id,
-                company=company.id,
-                event=event,
-                model=record._name,
-                res_id=record.id,
-                key=key,
-                uid=self.env.uid,
+                SQL(", ").join(rows),
             )
         )
-        row = self.env.cr.fetchone()
-        return self.browse(row[0]) if row else self.browse()
+        return self.browse([row[0] for row in self.env.cr.fetchall()])
 
     # === SENDING === #
 

@@ -222,6 +222,15 @@ class ResPartner(models.Model):
                 self._isp_check_settings_access(vals)
         return super().create(vals_list)
 
+    def _increase_rank(self, field, n=1):
+        deferred = self.env.cr.cache.get("isp_deferred_customer_ranks")
+        if deferred is not None and field == "customer_rank":
+            # The billing engine posts a batch: one UPDATE for all (see isp.invoice.batch).
+            for partner in self:
+                deferred[partner.id] += n
+            return
+        return super()._increase_rank(field, n)
+
     @api.model
     def _isp_check_settings_access(self, vals):
         """Billing settings of customers are for ISP billing staff only."""

@@ -74,6 +74,7 @@ class TestInvoiceBatch(IspBillingCase):
         customers = ana | ben | cid | dan | eve | fay | gus
         self.pay(ben, 40.0, "2026-03-20")
         expected = self.standard_invoices(customers)
+        (ranks,) = set(customers.mapped("customer_rank"))
 
         self.run_engine(customers, BILLING_DAY)
 
@@ -112,3 +113,6 @@ class TestInvoiceBatch(IspBillingCase):
         for invoice in invoices:
             self.assertEqual(invoice.message_partner_ids, invoice.partner_id)
             self.assertTrue(invoice.checked)
+        # Each is counted once more as a customer (the "Customers" filter).
+        customers.invalidate_recordset(["customer_rank"])
+        self.assertEqual(set(customers.mapped("customer_rank")), {ranks + 1})
