@@ -446,9 +446,10 @@ class IspBillingEngine(models.AbstractModel):
             ]
         )
         self._advance_contracts(plans)
+        billed = self.env["res.partner"].union(*(plan.partner for plan in plans))
+        billed.filtered("isp_billing_error").isp_billing_error = False
         for plan in plans:
             partner = plan.partner
-            partner.isp_billing_error = False
             # A first charge starts the service; a prepaid charge also ends a block
             # (it was paid), an invoice of a blocked customer does not.
             if partner.isp_status == "new" or partner.isp_billing_type == "prepaid":
