@@ -159,20 +159,22 @@ class IspNotification(models.Model):
                 ("invoice_date_due", "!=", False),
             ]
         )
+        events = []
         for invoice in open_invoices:
             company = invoice.company_id
             due = invoice.invoice_date_due
             if due < date:
-                self._isp_queue(
-                    "overdue", invoice.partner_id, invoice, f"overdue:{invoice.id}"
+                events.append(
+                    ("overdue", invoice.partner_id, invoice, f"overdue:{invoice.id}")
                 )
             elif (
                 due <= date + relativedelta(days=company.isp_reminder_days)
                 and company.isp_reminder_days
             ):
-                self._isp_queue(
-                    "reminder", invoice.partner_id, invoice, f"reminder:{invoice.id}"
+                events.append(
+                    ("reminder", invoice.partner_id, invoice, f"reminder:{invoice.id}")
                 )
+        self._isp_queue_many(events)
         self._isp_queue_low_balances(date)
 
     @api.model
@@ -186,6 +188,7 @@ class IspNotification(models.Model):
             ]
         )
         prepaid._isp_refresh_balance()
+        events = []
         for partner in prepaid:
             company = partner.isp_company_id or self.env.company
             next_charge = partner.isp_next_charge_date
@@ -193,12 +196,15 @@ class IspNotification(models.Model):
                 continue
             __, coming, amount = partner._isp_next_charge()
             if coming and not partner._isp_has_funds_for(amount):
-                self._isp_queue(
-                    "low_balance",
-                    partner,
-                    partner,
-                    f"low_balance:{partner.id}:{next_charge}",
+                events.append(
+                    (
+                        "low_balance",
+                        partner,
+                        partner,
+                        f"low_balance:{partner.id}:{next_charge}",
+                    )
                 )
+        self._isp_queue_many(events)
 
     @api.model
     def _cron_isp_notify(self, date=None, batch_size=200):

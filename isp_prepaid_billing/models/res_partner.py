@@ -388,12 +388,13 @@ class ResPartner(models.Model):
         to_change.write(
             {"isp_status": status, "isp_status_date": date, "isp_status_reason": reason}
         )
-        Notification = self.env["isp.notification"]
-        for partner, event in events.items():
-            if event:
-                Notification._isp_queue(
-                    event, partner, partner, f"{event}:{partner.id}:{date}"
-                )
+        self.env["isp.notification"]._isp_queue_many(
+            [
+                (event, partner, partner, f"{event}:{partner.id}:{date}")
+                for partner, event in events.items()
+                if event
+            ]
+        )
         # The network must follow: open sessions reconnect under the new status.
         self.env["isp.radius.disconnect"]._isp_queue_for(to_change, reason)
         label = dict(ISP_STATUSES)[status]
