@@ -91,7 +91,6 @@ class IspBillingEngine(models.AbstractModel):
         )
         for contract in contracts:
             plan.periods += self._contract_periods(contract, partner, date)
-        plan.periods = [period for period in plan.periods if period.lines]
         if not plan.periods:
             return plan
         currency = partner.isp_currency_id
@@ -114,8 +113,8 @@ class IspBillingEngine(models.AbstractModel):
 
     @api.model
     def _contract_periods(self, contract, partner, date, next_start=None):
-        """Periods of ``contract`` due on ``date``; ``next_start`` replaces the first
-        uncharged day when forecasting."""
+        """Periods of ``contract`` due on ``date`` that have something to bill;
+        ``next_start`` replaces the first uncharged day when forecasting."""
         billing_type = partner.isp_billing_type
         if billing_type == "prepaid":
             bounds = self._prepaid_bounds(contract, partner, date, next_start)
@@ -123,10 +122,11 @@ class IspBillingEngine(models.AbstractModel):
             bounds = self._cycle_bounds(
                 contract, partner, date, billing_type, next_start
             )
-        return [
+        periods = (
             self._price_period(contract, partner, start, end, factor)
             for start, end, factor in bounds
-        ]
+        )
+        return [period for period in periods if period.lines]
 
     @api.model
     def _prepaid_bounds(self, contract, partner, date, next_start=None):
@@ -245,13 +245,7 @@ class IspBillingEngine(models.AbstractModel):
             charge_date = contract.isp_next_charge_date
             while charge_date and charge_date <= date_to:
                 on = max(charge_date, date_from)
-                periods = [
-                    period
-                    for period in self._contract_periods(
-                        contract, partner, on, next_start
-                    )
-                    if period.lines
-                ]
+                periods = self._contract_periods(contract, partner, on, next_start)
                 if not periods:
                     break
                 forecast += [(on, period) for period in periods]
@@ -277,13 +271,9 @@ class IspBillingEngine(models.AbstractModel):
         for contract in self._contracts_ahead(partner):
             next_start = self._restart_day(contract, partner, date)
             for __ in range(count):
-                periods = [
-                    period
-                    for period in self._contract_periods(
-                        contract, partner, next_start, next_start
-                    )
-                    if period.lines
-                ]
+                periods = self._contract_periods(
+                    contract, partner, next_start, next_start
+                )
                 if not periods:
                     break
                 plan.periods += periods
