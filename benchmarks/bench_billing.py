@@ -85,12 +85,12 @@ def seed(env, n, tag):
 def settle(registry):
     """VACUUM ANALYZE, so neither side pays for the other's dead rows or
     stale planner statistics (autovacuum would otherwise run mid-measure)."""
-    cnx = odoo.sql_db.db_connect(registry.db_name).cursor()
+    cr = odoo.sql_db.db_connect(registry.db_name).cursor()
     try:
-        cnx._cnx.autocommit = True
-        cnx.execute("VACUUM ANALYZE")
+        cr._cnx.autocommit = True  # VACUUM cannot run inside a transaction
+        cr.execute("VACUUM ANALYZE")
     finally:
-        cnx.close()
+        cr.close()
 
 
 def time_contract_cron(env):

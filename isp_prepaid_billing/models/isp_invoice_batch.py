@@ -90,7 +90,8 @@ class IspInvoiceBatch(models.AbstractModel):
     @api.model
     def _template_key(self, vals):
         """What the tax and receivable lines of an invoice depend on, or None
-        when the invoice must be created the standard way."""
+        when the invoice must be created the standard way. Sets the invoice's
+        fiscal position in ``vals``, so that it and its template share it."""
         if vals.get("move_type") != "out_invoice":
             return None
         company = self.env["res.company"].browse(vals["company_id"])
@@ -178,9 +179,8 @@ class IspInvoiceBatch(models.AbstractModel):
         UPDATE; its write has no business logic besides storing the flag.
         """
         self._subscribe_customers(moves)
-        # Nothing changed the lines since they were created complete, and the
-        # engine's documents are in the company currency without payment term:
-        # posting has no dynamic line to derive again.
+        # Nothing changed the lines since ``_create`` made them complete (the
+        # standard way or from a template): posting has nothing to derive again.
         moves = moves.with_context(skip_invoice_sync=True)
         with (
             self.env.protecting([moves._fields["checked"]], moves),
