@@ -46,6 +46,40 @@ ensure_freeradius() {
     fi
 }
 
+ensure_odoo() {
+    # Install Odoo 18.0 from source into $ODOO_PYTHON when it is missing: from ODOO_SRC (a source
+    # tree or a .tar.gz of one), else the shared copy beside the project, else the official repository.
+    "$ODOO_PYTHON" -c 'import odoo.release' 2>/dev/null && return 0
+    local src="${ODOO_SRC:-}"
+    if [ -z "$src" ] && [ -f "$REPO_ROOT/../shared/odoo/odoo-18.0.tar.gz" ]; then
+        src="$REPO_ROOT/../shared/odoo/odoo-18.0.tar.gz"
+    fi
+    local tree="${ODOO_TREE:-/opt/odoo-18.0}"
+    if [ ! -f "$tree/setup.py" ]; then
+        as_root mkdir -p "$(dirname "$tree")"
+        if [ -n "$src" ] && [ -f "$src" ]; then
+            say "unpacking Odoo 18.0 from $src into $tree"
+            as_root tar -xzf "$src" -C "$(dirname "$tree")"
+        elif [ -n "$src" ] && [ -d "$src" ]; then
+            tree="$src"
+        else
+            say "cloning Odoo 18.0 from github.com/odoo/odoo into $tree"
+            as_root git clone -q --depth 1 --branch 18.0 https://github.com/odoo/odoo.git "$tree"
+        fi
+    fi
+    say "installing Odoo 18.0 from $tree into $ODOO_PYTHON (a few minutes, once)"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+        libpq-dev libldap2-dev libsasl2-dev libxml2-dev libxslt1-dev libjpeg-dev >/dev/null
+    # Odoo's pins predate setuptools 70 and cbor2 5.4.2 does not build on Python 3.11 (5.4.6 does).
+    "$ODOO_PYTHON" -m pip install -q "setuptools<70" wheel "cbor2==5.4.6"
+    sed 's/^cbor2==5\.4\.2.*$//' "$tree/requirements.txt" > "$RUN_DIR/odoo-requirements.txt"
+    "$ODOO_PYTHON" -m pip install -q --no-build-isolation -r "$RUN_DIR/odoo-requirements.txt"
+    # compat editable mode: a real package path, so OCA wheels' odoo/addons namespace does not shadow it.
+    "$ODOO_PYTHON" -m pip install -q --no-build-isolation --no-deps -e "$tree" \
+        --config-settings editable_mode=compat
+}
+
 check_odoo() {
     command -v "$ODOO_PYTHON" >/dev/null || die "'$ODOO_PYTHON' not found (set ODOO_PYTHON)."
     local version
@@ -134,6 +168,8 @@ odoo() {
 }
 
 prepare() {
+    mkdir -p "$RUN_DIR"
+    ensure_odoo
     check_odoo
     ensure_postgres
     ensure_requirements
