@@ -11,8 +11,9 @@ ensure_freeradius
 DB="${ISP_TEST_DB:-isp_test}"
 say "creating test database $DB"
 dropdb --if-exists "$DB"
-# payment_demo: the test payment provider the portal tours pay with.
-odoo -d "$DB" -i isp_prepaid_billing,payment_demo --without-demo=all --stop-after-init \
+# payment_demo: the test payment provider the portal tours pay with;
+# account_reconcile_oca: the bank reconciliation accountants use with Community.
+odoo -d "$DB" -i isp_prepaid_billing,payment_demo,account_reconcile_oca --without-demo=all --stop-after-init \
     --log-level=warn >"$RUN_DIR/install.log" 2>&1 || {
     tail -50 "$RUN_DIR/install.log" >&2
     die "installing isp_prepaid_billing failed (full log: $RUN_DIR/install.log)"

@@ -5,7 +5,9 @@ from . import res_partner
 from . import contract_contract
 from . import contract_line
 from . import account_move
+from . import account_move_line
 from . import account_payment
+from . import isp_settlement
 from . import isp_charge
 from . import isp_billing_engine
 from . import isp_invoice_batch

@@ -1,6 +1,8 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
 from odoo import fields, models
 
+from ..tools import number_formats
+
 REFUND_TYPES = ("out_refund", "in_refund")
 
 
@@ -17,18 +19,39 @@ class AccountMove(models.Model):
         help="Day on which the customer is blocked if the balance is then below "
         "the minimum balance.",
     )
+    isp_may_block = fields.Boolean(
+        compute="_compute_isp_may_block",
+        help="Leaving this invoice unpaid can block the customer's service; "
+        "reminders only warn of a block when it can happen.",
+    )
     isp_charge_ids = fields.One2many("isp.charge", "move_id", string="Charged Periods")
     isp_proforma_ids = fields.One2many(
         "isp.proforma", "invoice_id", string="Proforma Invoices", readonly=True
     )
 
-    def _invoice_paid_hook(self):
-        res = super()._invoice_paid_hook()
-        if self.env.context.get("isp_settling_payment"):
-            return res  # the payment reacts itself, as of its own date
-        customers = self.filtered("isp_is_billing").partner_id.commercial_partner_id
-        customers._isp_reactivate_if_funded(fields.Date.context_today(self))
-        return res
+    def _compute_isp_may_block(self):
+        for move in self:
+            customer = move.commercial_partner_id
+            move.isp_may_block = bool(
+                move.isp_block_date
+                and not customer.isp_do_not_block
+                and customer.isp_credit_mode != "unlimited"
+            )
+
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        # Money in (payments, credit notes, refill cards) and documents staff
+        # post outside the engine are settled once the transaction ends.
+        receivable = posted.line_ids.filtered(
+            lambda line: line.account_type == "asset_receivable"
+        )
+        if receivable:
+            self.env["isp.settlement"]._queue(
+                receivable.partner_id,
+                payments=posted.origin_payment_id,
+                date=max(posted.mapped("date")),
+            )
+        return posted
 
     # === NUMBERING: the journal's ISP number format === #
 
@@ -54,12 +77,35 @@ class AccountMove(models.Model):
             template,
             self.company_id,
             f"journal:{self.journal_id.id}",
-            {
-                "date": self.date,
-                "partner_id": self.company_id.id,
-                "customer_id": self.commercial_partner_id.id,
-            },
+            self._isp_number_values(),
         )
+
+    def _isp_number_values(self):
+        return {
+            "date": self.date,
+            "partner_id": self.company_id.id,
+            "customer_id": self.commercial_partner_id.id,
+        }
+
+    def _compute_split_sequence(self):
+        # Odoo reads the last digits of a number as its sequence number and the
+        # rest as the chain (sequence prefix) that hash-locked journals check for
+        # gaps. "{year}{partner_id|2}{next|6}" is all digits: each new year would
+        # look like a jump. Our numbers split into the counter they came from
+        # ({year} and the text before {next}) and the value {next} took there.
+        ours = self.browse()
+        for move in self.filtered(lambda m: m.name and m.name != "/"):
+            template = move._isp_number_format()
+            if not template:
+                continue
+            values = move._isp_number_values()
+            value = number_formats.next_value(template, values, move.name)
+            if value is None:
+                continue  # numbered before the journal took this format
+            move.sequence_prefix = number_formats.counter_scope(template, values)
+            move.sequence_number = value
+            ours |= move
+        return super(AccountMove, self - ours)._compute_split_sequence()
 
     def _sequence_matches_date(self):
         return bool(self._isp_number_format()) or super()._sequence_matches_date()

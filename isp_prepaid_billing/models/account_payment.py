@@ -1,6 +1,6 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
 from odoo import _, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 
 class AccountPayment(models.Model):
@@ -30,6 +30,12 @@ class AccountPayment(models.Model):
     isp_pay_proforma_id = fields.Many2one(
         "isp.proforma", string="Proforma to Pay", readonly=True, copy=False
     )
+    isp_purpose_served = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="The proforma, prepayment or reactivation this payment was made for "
+        "has been handled (once, when the payment was settled).",
+    )
 
     _sql_constraints = [
         (
@@ -48,7 +54,6 @@ class AccountPayment(models.Model):
         self._isp_check_payment()
         res = super().action_post()
         self._isp_number_receipts()
-        self._isp_settle()
         return res
 
     def _isp_number_receipts(self):
@@ -111,75 +116,30 @@ class AccountPayment(models.Model):
                     )
                 )
 
-    def _isp_settle(self):
-        """Pay open ISP invoices from the payment (an exact match first, then
-        oldest first), then let the customer's status react to the money."""
-        payments = self._isp_customer_payments().filtered(
-            lambda pay: pay.move_id.state == "posted"
-        )
-        for payment in payments.with_context(isp_settling_payment=True):
-            payment._isp_pay_proforma()
-            payment._isp_invoice_prepayment()
-            payment._isp_charge_ahead()
-            payment._isp_pay_open_invoices()
-        Notification = self.env["isp.notification"]
-        for payment in payments:
-            Notification._isp_queue(
-                "payment", payment.partner_id, payment, f"payment:{payment.id}"
-            )
-            payment.partner_id._isp_after_payment(payment.date)
-
-    def _isp_pay_open_invoices(self):
-        self.ensure_one()
-        payment_lines = self.move_id.line_ids.filtered(
-            lambda line: line.account_type == "asset_receivable" and not line.reconciled
-        )
-        if not payment_lines:
-            return
-        invoices = self.env["account.move"].search(
-            [
-                ("partner_id", "=", self.partner_id.commercial_partner_id.id),
-                ("company_id", "=", self.company_id.id),
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                ("isp_is_billing", "=", True),
-                ("payment_state", "in", ("not_paid", "partial")),
-            ],
-            order="invoice_date_due, invoice_date, id",
-        )
-        exact = invoices.browse()
-        if self.company_id.isp_auto_associate_payments:
-            exact = invoices.filtered(
-                lambda inv: (
-                    inv.currency_id.compare_amounts(inv.amount_residual, self.amount)
-                    == 0
+    def _isp_serve_purpose(self):
+        """What an online or proforma payment was made for, once: pay the
+        proforma, invoice the prepayment, charge the periods paid ahead. When the
+        purpose can no longer be served (the proforma was paid meanwhile, the
+        service cannot be charged), the money stays on the customer's balance and
+        staff see why on the payment."""
+        for payment in self._isp_customer_payments().filtered(
+            lambda pay: not pay.isp_purpose_served and pay.state in ("in_process", "paid")
+        ):
+            payment.isp_purpose_served = True
+            try:
+                with self.env.cr.savepoint():
+                    payment._isp_pay_proforma()
+                    payment._isp_invoice_prepayment()
+                    payment._isp_charge_ahead()
+            except UserError as error:
+                payment.message_post(
+                    body=_(
+                        "%(error)s The payment was booked and stays on the customer's "
+                        "balance.",
+                        error=error.args[0],
+                    ),
+                    subtype_xmlid="mail.mt_note",
                 )
-            )[:1]
-        # Invoices the customer chose to pay (online) come first.
-        chosen = invoices & self.invoice_ids
-        ordered = chosen + (invoices - chosen) if chosen else exact or invoices
-        invoice_lines = ordered.line_ids.filtered(
-            lambda line: (
-                line.account_type == "asset_receivable"
-                and not line.reconciled
-                and line.account_id == payment_lines.account_id
-            )
-        )
-        plan = [
-            payment_lines + line
-            for line in invoice_lines.sorted(
-                lambda line: (
-                    line.move_id not in chosen,
-                    line.date_maturity or line.date,
-                    line.move_id.id,
-                )
-            )
-        ]
-        for lines in plan:
-            lines = lines.filtered(lambda line: not line.reconciled)
-            if len(lines) < 2 or payment_lines.reconciled:
-                break
-            lines.reconcile()
 
     def _isp_pay_proforma(self):
         """A payment of an open proforma's exact amount issues its tax invoice."""
@@ -230,15 +190,19 @@ class AccountPayment(models.Model):
         ):
             return
         tax = company.isp_invoice_after_payment_tax_id
-        untaxed = self.amount
-        if tax:
+        # A price-included tax takes the amount paid as the line's price; an
+        # excluded one takes the net amount, and the cent its rounding may
+        # lose is added as an untaxed line, so the invoice equals the payment.
+        price = self.amount
+        if tax and not tax.price_include:
             details = tax._get_tax_details(
                 self.amount,
                 1.0,
                 precision_rounding=self.currency_id.rounding,
                 special_mode="total_included",
             )
-            untaxed = self.currency_id.round(details["total_excluded"])
+            price = self.currency_id.round(details["total_excluded"])
+        text = company.with_context(lang=customer.lang).isp_invoice_after_payment_text
         invoice = self.env["account.move"].create(
             {
                 "move_type": "out_invoice",
@@ -251,11 +215,9 @@ class AccountPayment(models.Model):
                 "invoice_line_ids": [
                     fields.Command.create(
                         {
-                            "name": company.with_context(
-                                lang=customer.lang
-                            ).isp_invoice_after_payment_text,
+                            "name": text,
                             "quantity": 1.0,
-                            "price_unit": untaxed,
+                            "price_unit": price,
                             "account_id": company.isp_prepaid_account_id.id,
                             "tax_ids": [fields.Command.set(tax.ids)],
                         }
@@ -263,6 +225,19 @@ class AccountPayment(models.Model):
                 ],
             }
         )
+        gap = self.currency_id.round(self.amount - invoice.amount_total)
+        if not self.currency_id.is_zero(gap):
+            invoice.invoice_line_ids = [
+                fields.Command.create(
+                    {
+                        "name": _("%(text)s (tax rounding)", text=text),
+                        "quantity": 1.0,
+                        "price_unit": gap,
+                        "account_id": company.isp_prepaid_account_id.id,
+                        "tax_ids": [fields.Command.clear()],
+                    }
+                )
+            ]
         invoice.action_post()
         (invoice.line_ids + self.move_id.line_ids).filtered(
             lambda line: line.account_type == "asset_receivable" and not line.reconciled

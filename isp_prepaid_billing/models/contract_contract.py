@@ -27,6 +27,7 @@ class ContractContract(models.Model):
         store=True,
         readonly=False,
         precompute=True,
+        tracking=True,
     )
     isp_period_length = fields.Integer(
         string="Billing Period",
@@ -34,6 +35,7 @@ class ContractContract(models.Model):
         store=True,
         readonly=False,
         precompute=True,
+        tracking=True,
     )
     isp_charged_until = fields.Date(
         string="Charged Until",
@@ -66,16 +68,30 @@ class ContractContract(models.Model):
 
     # === COMPUTE METHODS === #
 
-    @api.depends("partner_id", "contract_type")
+    @api.depends(
+        "partner_id", "contract_type", "partner_id.commercial_partner_id.isp_billing_enabled"
+    )
     def _compute_isp_managed(self):
         for contract in self:
-            contract.isp_managed = (
-                contract.contract_type == "sale"
-                and contract.partner_id.commercial_partner_id.isp_billing_enabled
+            # Enabling billing takes the customer's contracts over; disabling it
+            # leaves those the engine already charged with the engine (it skips
+            # customers without billing), so OCA contract never bills them again.
+            contract.isp_managed = contract.contract_type == "sale" and bool(
+                contract.partner_id.commercial_partner_id.isp_billing_enabled
+                or contract.isp_charged_until
             )
 
-    @api.depends("partner_id", "isp_managed")
+    @api.depends(
+        "partner_id",
+        "isp_managed",
+        "partner_id.commercial_partner_id.isp_billing_type",
+        "partner_id.commercial_partner_id.isp_prepaid_period_unit",
+        "partner_id.commercial_partner_id.isp_prepaid_period_length",
+        "partner_id.commercial_partner_id.isp_recurring_months",
+    )
     def _compute_isp_period(self):
+        # The customer's settings reach the subscription from its next period:
+        # charged periods are isp.charge rows and never change.
         for contract in self:
             partner = contract.partner_id.commercial_partner_id
             if partner.isp_billing_type == "prepaid":
@@ -94,6 +110,7 @@ class ContractContract(models.Model):
         "date_start",
         "date_end",
         "isp_charged_until",
+        "contract_line_ids.last_date_invoiced",
         "isp_period_unit",
         "isp_period_length",
         "commercial_partner_id.isp_billing_type",
@@ -165,6 +182,21 @@ class ContractContract(models.Model):
 
     # === BUSINESS METHODS === #
 
+    def _isp_note_period_change(self):
+        """The customer's settings changed this subscription's billing period."""
+        units = dict(self._fields["isp_period_unit"]._description_selection(self.env))
+        for contract in self.filtered("isp_managed"):
+            contract.message_post(
+                body=_(
+                    "Billing period from the next period on: %(length)s (%(unit)s), after "
+                    "a change of the customer's billing settings; charged periods stay "
+                    "as they are.",
+                    length=contract.isp_period_length,
+                    unit=units.get(contract.isp_period_unit, ""),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )
+
     def _isp_billable_lines(self):
         self.ensure_one()
         return self.contract_line_ids.filtered(
@@ -176,6 +208,11 @@ class ContractContract(models.Model):
         self.ensure_one()
         if self.isp_charged_until:
             return self.isp_charged_until + billing_periods.ONE_DAY
+        # A contract taken over from OCA contract's own invoicing goes on from
+        # the last day it invoiced.
+        invoiced = self._isp_billable_lines().mapped("last_date_invoiced")
+        if any(invoiced):
+            return max(day for day in invoiced if day) + billing_periods.ONE_DAY
         return self.date_start
 
     def _isp_next_charge_date(self, next_start=None):

@@ -95,9 +95,12 @@ class IspBillingEngine(models.AbstractModel):
             return plan
         currency = partner.isp_currency_id
         plan.total = self._periods_total(partner, plan.periods, tax_cache)
-        if partner.isp_billing_type == "prepaid" and not partner._isp_has_funds_for(
-            plan.total, plan.balance
-        ):
+        # Seed 002: a credit-limit customer's debt never exceeds the limit, whatever
+        # the billing type; prepaid customers are charged only from their funds.
+        capped = (
+            partner.isp_billing_type == "prepaid" or partner.isp_credit_mode == "limit"
+        )
+        if capped and not partner._isp_has_funds_for(plan.total, plan.balance):
             plan.action = "insufficient"
             plan.message = _(
                 "%(partner)s: balance %(balance)s is not enough to charge %(amount)s "
@@ -107,9 +110,41 @@ class IspBillingEngine(models.AbstractModel):
                 amount=currency.format(plan.total),
                 minimum=currency.format(partner._isp_floor() or 0.0),
             )
+            if partner.isp_billing_type != "prepaid":
+                plan.message = _(
+                    "%(partner)s: invoicing %(amount)s would take the debt beyond the "
+                    "credit limit of %(limit)s (balance %(balance)s).",
+                    partner=partner.display_name,
+                    amount=currency.format(plan.total),
+                    limit=currency.format(partner.isp_credit_limit),
+                    balance=currency.format(plan.balance),
+                )
             return plan
-        plan.action = "charge"
+        plan.action = self._charge_or_request(plan)
         return plan
+
+    @api.model
+    def _charge_or_request(self, plan):
+        """Tax Invoice on Payment: a recurring or postpaid customer whose balance
+        does not cover the plan gets a proforma ("proforma"), once per period
+        ("requested" while it is open); everyone else is charged."""
+        partner = plan.partner
+        company = partner.isp_company_id or self.env.company
+        if (
+            not company.isp_tax_invoice_on_payment
+            or partner.isp_billing_type == "prepaid"
+            or partner.isp_currency_id.compare_amounts(plan.balance, plan.total) >= 0
+        ):
+            return "charge"
+        requested = self.env["isp.proforma.line"].search_count(
+            [
+                ("proforma_id.state", "=", "open"),
+                ("proforma_id.isp_block_date", "!=", False),
+                ("contract_line_id", "in", [line.id for period in plan.periods for line, __ in period.lines]),
+                ("period_start", "in", [period.start for period in plan.periods]),
+            ]
+        )
+        return "requested" if requested else "proforma"
 
     @api.model
     def _contract_periods(self, contract, partner, date, next_start=None):
@@ -361,12 +396,16 @@ class IspBillingEngine(models.AbstractModel):
     # === EXECUTION === #
 
     @api.model
-    def _execute(self, partners, date):
+    def _execute(self, partners, date, change_status=True):
         """Charge/invoice what is due on ``date``. One failing customer never
-        rolls back the others: it is retried alone and its error recorded."""
+        rolls back the others: it is retried alone and its error recorded.
+        Without ``change_status`` (a run for a future day) nobody is blocked."""
         partners = self._lock_partners(partners.commercial_partner_id)
         plans = self._plan(partners, date)
         to_charge = [plan for plan in plans if plan.action == "charge"]
+        self._request_payments(
+            [plan for plan in plans if plan.action == "proforma"], date
+        )
         if to_charge:
             try:
                 with self.env.cr.savepoint():
@@ -375,11 +414,31 @@ class IspBillingEngine(models.AbstractModel):
                 _logger.info("Billing batch failed, retrying customer by customer")
                 for plan in to_charge:
                     self._apply_one(plan, date)
-        self._block_lapsed_prepaid(
-            [plan for plan in plans if plan.action == "insufficient"], date
-        )
+        if change_status:
+            self._block_lapsed_prepaid(
+                [plan for plan in plans if plan.action == "insufficient"], date
+            )
         self._record_errors(plans)
         return plans
+
+    @api.model
+    def _request_payments(self, plans, date):
+        Proforma = self.env["isp.proforma"]
+        for plan in plans:
+            try:
+                with self.env.cr.savepoint():
+                    proforma = Proforma._isp_request_payment(plan, date)
+            except Exception as exc:  # noqa: BLE001 - shown on the customer
+                _logger.exception("Proforma failed for %s", plan.partner.display_name)
+                plan.error = str(exc)
+                continue
+            plan.message = _(
+                "Proforma %(number)s issued: the tax invoice follows the payment.",
+                number=proforma.name,
+            )
+            # The proforma takes the invoice's place: it starts the service too.
+            if plan.partner.isp_status == "new":
+                plan.partner._isp_set_status("active", plan.message, date)
 
     @api.model
     def _apply_one(self, plan, date):
@@ -437,6 +496,7 @@ class IspBillingEngine(models.AbstractModel):
         )
         self._advance_contracts(plans)
         billed = self.env["res.partner"].union(*(plan.partner for plan in plans))
+        billed.invalidate_recordset(["isp_balance"])  # not stored: the cache is stale
         billed.filtered("isp_billing_error").isp_billing_error = False
         for plan in plans:
             partner = plan.partner
@@ -641,10 +701,10 @@ class IspBillingEngine(models.AbstractModel):
     def _block_lapsed_prepaid(self, plans, date):
         for plan in plans:
             partner = plan.partner
+            # Customers imported as active have no charge yet: they lapse too.
             lapsed = any(
                 contract._isp_next_start() <= date
-                for contract in partner.isp_contract_ids
-                if contract.isp_charged_until
+                for contract in partner.isp_contract_ids.filtered("active")
             )
             if (
                 partner.isp_status == "active"
@@ -654,6 +714,8 @@ class IspBillingEngine(models.AbstractModel):
                 partner._isp_set_status(
                     "blocked", _("Insufficient funds: %(msg)s", msg=plan.message), date
                 )
+            elif partner.isp_billing_type != "prepaid":
+                partner.message_post(body=plan.message, subtype_xmlid="mail.mt_note")
 
     @api.model
     def _record_errors(self, plans):
@@ -741,8 +803,24 @@ class IspBillingEngine(models.AbstractModel):
         latest_block = dict(
             Move._read_group(invoice_domain, ["partner_id"], ["isp_block_date:max"])
         )
+        overdue_requests = (
+            self.env["isp.proforma"]
+            ._isp_open_requests(candidates)
+            .filtered(lambda proforma: proforma.isp_block_date <= date)
+            .grouped("partner_id")
+        )
         decisions = []
         for partner in candidates:
+            request = overdue_requests.get(partner)
+            if request:
+                reason = _(
+                    "Unpaid proforma %(number)s (%(amount)s), due %(due)s",
+                    number=request[0].name,
+                    amount=request[0].currency_id.format(request[0].amount_total),
+                    due=format_date(self.env, request[0].date_due),
+                )
+                decisions.append(StatusDecision(partner, "block", reason))
+                continue
             invoices = open_due.get(partner)
             if not invoices and not (
                 latest_block.get(partner) and latest_block[partner] <= date

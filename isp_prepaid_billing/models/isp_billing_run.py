@@ -86,7 +86,10 @@ class IspBillingRun(models.Model):
                 raise UserError(_("This billing run was already confirmed."))
             run = run.with_company(run.company_id)
             run.line_ids.unlink()
-            for job in ("charge", "status"):
+            # A run for a future day may invoice in advance; statuses change
+            # only on their own day (the status cron, or a run for today).
+            jobs = ("charge", "status") if not run._is_future() else ("charge",)
+            for job in jobs:
                 run._run_job(job, run._due_partners(job))
             run.state = "done"
         return True
@@ -114,7 +117,9 @@ class IspBillingRun(models.Model):
         self.ensure_one()
         engine = self.env["isp.billing.engine"]
         if job == "charge":
-            plans = engine._execute(partners, self.date)
+            plans = engine._execute(
+                partners, self.date, change_status=not self._is_future()
+            )
             self._record(plans, [])
             handled = self.env["res.partner"].union(*(plan.partner for plan in plans))
         else:
@@ -124,6 +129,10 @@ class IspBillingRun(models.Model):
             handled = partners
         handled.write({JOB_MARKERS[job]: self.date})
         return handled
+
+    def _is_future(self):
+        self.ensure_one()
+        return self.date > fields.Date.context_today(self)
 
     def _record(self, plans, decisions):
         self.ensure_one()

@@ -4,6 +4,8 @@ from odoo import fields, models
 RUN_LINE_ACTIONS = [
     ("charge", "Charge / Invoice"),
     ("insufficient", "Insufficient Funds"),
+    ("proforma", "Proforma Issued"),
+    ("requested", "Payment Requested"),
     ("already", "Already Charged"),
     ("block", "Block"),
     ("deactivate", "Deactivate"),

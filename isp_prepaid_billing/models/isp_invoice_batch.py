@@ -181,7 +181,7 @@ class IspInvoiceBatch(models.AbstractModel):
         self._subscribe_customers(moves)
         # Nothing changed the lines since ``_create`` made them complete (the
         # standard way or from a template): posting has nothing to derive again.
-        moves = moves.with_context(skip_invoice_sync=True)
+        moves = moves.with_context(skip_invoice_sync=True, isp_engine=True)
         with (
             self.env.protecting([moves._fields["checked"]], moves),
             self._deferred_customer_ranks(),
@@ -246,5 +246,5 @@ class IspInvoiceBatch(models.AbstractModel):
         basis) are made inside the reconciliation, where Odoo already skips it.
         """
         self.env["account.move.line"].with_context(
-            skip_invoice_sync=True
+            skip_invoice_sync=True, isp_engine=True
         )._reconcile_plan(reconciliation_plan)

@@ -32,6 +32,13 @@ class IspProforma(models.Model):
     currency_id = fields.Many2one("res.currency", required=True, readonly=True)
     date = fields.Date(string="Issued On", required=True, readonly=True)
     date_due = fields.Date(string="Pay By", readonly=True)
+    isp_block_date = fields.Date(
+        string="Blocking Date",
+        readonly=True,
+        copy=False,
+        help="Issued by the billing day instead of a tax invoice: the customer is "
+        "blocked on this day while it is unpaid.",
+    )
     period_start = fields.Date(required=True, readonly=True)
     period_end = fields.Date(required=True, readonly=True)
     state = fields.Selection(
@@ -192,6 +199,36 @@ class IspProforma(models.Model):
         return proforma
 
     @api.model
+    def _isp_request_payment(self, plan, date):
+        """The billing day's proforma for ``plan`` (Tax Invoice on Payment): the
+        periods the tax invoice will cover once the customer pays."""
+        partner = plan.partner
+        company = partner.isp_company_id or self.env.company
+        proforma = self._isp_create_one(
+            partner,
+            company,
+            date,
+            min(period.start for period in plan.periods),
+            max(period.end for period in plan.periods),
+            plan.periods,
+        )
+        proforma.isp_block_date = self.env["isp.billing.engine"]._due_dates(
+            partner, date
+        )[1]
+        return proforma
+
+    @api.model
+    def _isp_open_requests(self, partners):
+        return self.search(
+            [
+                ("partner_id", "in", partners.ids),
+                ("state", "=", "open"),
+                ("isp_block_date", "!=", False),
+            ],
+            order="date, id",
+        )
+
+    @api.model
     def _cron_isp_proforma(self, date=None):
         """On each company's proforma day, create and send the proformas of the
         customers who will be charged in the period; committed per batch."""
@@ -250,6 +287,21 @@ class IspProforma(models.Model):
                         )[proforma.state],
                     )
                 )
+
+    def _isp_pay_from_balance(self):
+        """Issue the tax invoice of a requested proforma the customer's balance
+        now covers; it is paid from that balance."""
+        self.ensure_one()
+        self._isp_check_payable()
+        invoice = self._isp_issue_invoice(fields.Date.context_today(self))
+        self.write({"state": "paid", "invoice_id": invoice.id})
+        self.message_post(
+            body=_(
+                "Paid from the balance: tax invoice %(invoice)s issued.",
+                invoice=invoice.name or "",
+            )
+        )
+        return invoice
 
     def _isp_mark_paid(self, payment):
         """Issue the tax invoice of the proforma's periods, paid from ``payment``."""

@@ -38,7 +38,8 @@ class PaymentTransaction(models.Model):
             extra_create_values = {
                 "isp_prepay_periods": self.isp_periods,
                 "isp_extend_service": self.isp_extend_service,
-                "isp_pay_proforma_id": self.isp_proforma_id.id,
+                "isp_pay_proforma_id": self.isp_purpose == "proforma"
+                and self.isp_proforma_id.id,
                 **extra_create_values,
             }
         return super()._create_payment(**extra_create_values)

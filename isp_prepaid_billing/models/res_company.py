@@ -62,6 +62,13 @@ class ResCompany(models.Model):
     )
     # Proforma invoices
     isp_proforma_enabled = fields.Boolean(string="Automatic Proforma Invoices")
+    isp_tax_invoice_on_payment = fields.Boolean(
+        string="Tax Invoice on Payment",
+        help="Seed 004: on the billing day, a recurring or postpaid customer whose "
+        "balance does not cover the period gets a proforma instead of a tax invoice; "
+        "the tax invoice is issued when the money arrives, so no VAT is due for "
+        "customers who never pay. Blocking follows the proforma's due date.",
+    )
     isp_proforma_day = fields.Integer(
         string="Proforma Generation Day",
         default=20,

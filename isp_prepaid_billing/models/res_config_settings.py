@@ -71,6 +71,9 @@ class ResConfigSettings(models.TransientModel):
     isp_proforma_enabled = fields.Boolean(
         related="company_id.isp_proforma_enabled", readonly=False
     )
+    isp_tax_invoice_on_payment = fields.Boolean(
+        related="company_id.isp_tax_invoice_on_payment", readonly=False
+    )
     isp_proforma_day = fields.Integer(
         related="company_id.isp_proforma_day", readonly=False
     )

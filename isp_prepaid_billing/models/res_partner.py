@@ -25,6 +25,13 @@ ISP_PROTECTED_FIELDS = {
     "isp_payment_journal_id",
     *ISP_SETTING_FIELDS,
 }
+# Settings that shape the billing periods of the customer's subscriptions.
+ISP_PERIOD_FIELDS = {
+    "isp_billing_type",
+    "isp_recurring_months",
+    "isp_prepaid_period_unit",
+    "isp_prepaid_period_length",
+}
 # Which statuses each status may be reached from.
 ISP_STATUS_SOURCES = {
     "active": ("new", "blocked", "inactive"),
@@ -60,6 +67,9 @@ class ResPartner(models.Model):
     isp_minimum_balance = fields.Monetary(tracking=True)
     isp_credit_mode = fields.Selection(tracking=True)
     isp_credit_limit = fields.Monetary(tracking=True)
+    isp_recurring_months = fields.Integer(tracking=True)
+    isp_prepaid_period_unit = fields.Selection(tracking=True)
+    isp_prepaid_period_length = fields.Integer(tracking=True)
     isp_payment_journal_id = fields.Many2one(
         "account.journal",
         string="Payment Method",
@@ -213,7 +223,10 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         self._isp_check_settings_access(vals)
-        return super().write(vals)
+        res = super().write(vals)
+        if ISP_PERIOD_FIELDS & set(vals):
+            self.isp_contract_ids._isp_note_period_change()
+        return res
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -424,10 +437,17 @@ class ResPartner(models.Model):
 
     def _isp_reactivate_if_funded(self, date):
         self._isp_refresh_balance()
+        unpaid_requests = (
+            self.env["isp.proforma"]
+            ._isp_open_requests(self)
+            .filtered(lambda proforma: proforma.isp_block_date <= date)
+            .partner_id
+        )
         funded = self.filtered(
             lambda p: (
                 p.isp_status == "blocked"
                 and p.isp_billing_type != "prepaid"
+                and p not in unpaid_requests
                 and p._isp_has_funds_for(0.0)
             )
         )
@@ -523,7 +543,8 @@ class ResPartner(models.Model):
             "amount": 0.0,
             "periods": 0,
             "extend": False,
-            "proforma": proforma,
+            # A proforma only means something to a proforma payment.
+            "proforma": proforma if purpose == "proforma" else None,
             "plan": None,
         }
         if purpose == "topup":

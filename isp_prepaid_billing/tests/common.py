@@ -144,7 +144,14 @@ class IspBillingCase(AccountTestInvoicingCommon):
             }
         )
         payment.action_post()
+        self.end_transaction()
         return payment
+
+    def end_transaction(self):
+        """What the commit of a request or a cron batch runs first: the
+        precommit work, among it the settlement of money received."""
+        self.env.flush_all()
+        self.env.cr.flush()
 
     def run_engine(self, partners, date):
         return self.env["isp.billing.engine"]._execute(
@@ -254,6 +261,7 @@ class IspPortalCase(IspBillingCase):
             "demo", {"reference": tx.reference, "simulated_state": state}
         )
         tx._post_process()
+        self.end_transaction()
         return tx
 
     def online_payments(self, partner):

@@ -60,6 +60,39 @@ class TestPrepaidInvoicingOptions(IspBillingCase):
         self.assertBalance(customer, 70.0)
         self.assertStatus(customer, "active")
 
+    def _invoice_after_payment_of(self, amount, tax_values):
+        tax = self.env["account.tax"].create(
+            {
+                "name": f"VAT {tax_values}",
+                "type_tax_use": "sale",
+                "company_id": self.company.id,
+                **tax_values,
+            }
+        )
+        self.company.write(
+            {
+                "isp_invoice_after_payment": True,
+                "isp_invoice_after_payment_tax_id": tax.id,
+                "isp_prepaid_account_id": self.prepaid_account.id,
+            }
+        )
+        customer = self.make_subscriber(f"Cent {tax_values}")
+        self.make_subscription(customer, date_start="2026-03-01")
+        self.pay(customer, amount, "2026-03-01")
+        return customer, self.tax_invoices(customer)
+
+    def test_invoice_after_payment_equals_the_payment_to_the_cent(self):
+        """10.00 at 21%: 8.26 + 1.73 would leave a cent open."""
+        for tax_values in (
+            {"amount": 21.0},
+            {"amount": 21.0, "price_include_override": "tax_included"},
+        ):
+            with self.subTest(**tax_values):
+                customer, invoice = self._invoice_after_payment_of(10.0, tax_values)
+                self.assertMoney(invoice.amount_total, 10.0)
+                self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+                self.assertBalance(customer, 10.0)
+
     def test_auto_associate_exact_and_other_amounts(self):
         customer = self.make_subscriber("Bo", billing_type="recurring")
         subscription = self.make_subscription(customer, date_start="2026-03-01")

@@ -41,6 +41,11 @@ class TestBillingRun(IspBillingCase):
             run.line_ids.filtered(lambda l: l.partner_id == recurring and l.action == "charge").move_id,
             april,
         )
+        # Confirmed on 25 March: April is invoiced in advance, but Uma is
+        # blocked only on 1 April, by that day's status run.
+        self.assertStatus(recurring, "active")
+        self.assertNotIn("block", run.line_ids.mapped("action"))
+        self.sweep(recurring, "2026-04-01")
         self.assertStatus(recurring, "blocked", "2026-04-01")
         self.assertFalse(self.isp_invoices(prepaid))
         with self.assertRaises(UserError):

@@ -105,3 +105,32 @@ class TestNotifications(IspBillingCase):
         self.notify("2026-03-01")
         self.assertFalse(self.sent(quiet))
         self.assertFalse(self.sent(loud, "invoice"))
+
+    def test_customers_who_cannot_be_blocked_get_no_blocking_threat(self):
+        """Seed 002: unlimited post-paid gets a debt notice without a deadline."""
+        cases = {
+            "blockable": {"isp_credit_mode": None},
+            "unlimited": {"isp_credit_mode": "unlimited"},
+            "do not block": {"isp_do_not_block": True},
+        }
+        customers = {}
+        for name, values in cases.items():
+            customers[name] = self.make_subscriber(
+                f"Gil {name}",
+                billing_type="postpaid",
+                email="gil@example.com",
+                **values,
+            )
+            self.make_subscription(customers[name], date_start="2026-02-01")
+            self.run_engine(customers[name], "2026-03-01")
+        for day in ("2026-03-13", "2026-03-16"):
+            self.notify(day)
+        for name, customer in customers.items():
+            with self.subTest(name):
+                bodies = [
+                    str(self.sent(customer, event).message_id.body)
+                    for event in ("reminder", "overdue")
+                ]
+                self.assertEqual(len([b for b in bodies if b != "False"]), 2)
+                threatens = any("blocked" in body or "running" in body for body in bodies)
+                self.assertEqual(threatens, name == "blockable", bodies)

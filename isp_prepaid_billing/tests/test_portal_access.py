@@ -45,6 +45,8 @@ class TestPortalAccess(IspPortalCase, HttpCase):
             }
         )
         payment.action_post()
+        cls.env.flush_all()
+        cls.env.cr.flush()  # the commit's settlement: the payment pays the invoice
         cls.env["isp.proforma"]._isp_create_for(customer, date(2026, 3, 20))
         return customer
 

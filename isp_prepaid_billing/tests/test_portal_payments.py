@@ -172,6 +172,51 @@ class TestPortalPayments(IspPortalCase):
         self.assertIn(proforma.invoice_id.payment_state, ("paid", "in_payment"))
         self.assertBalance(customer, 0.0)
 
+    def _proforma_of(self, name):
+        self.company.write(
+            {
+                "isp_proforma_enabled": True,
+                "isp_proforma_day": 20,
+                "isp_proforma_for": "next",
+            }
+        )
+        customer = self.make_subscriber(name, billing_type="recurring")
+        self.make_subscription(customer, price=30.0, date_start="2026-03-01")
+        self.run_engine(customer, "2026-03-01")
+        self.pay(customer, 30.0, "2026-03-02")
+        proforma = self.env["isp.proforma"]._isp_create_for(customer, date(2026, 3, 20))
+        return customer, proforma
+
+    @freeze_time("2026-03-21")
+    def test_a_proforma_paid_twice_books_the_second_payment_on_the_balance(self):
+        """Two browser sessions pay the same proforma: the provider takes both."""
+        customer, proforma = self._proforma_of("Jan")
+        first = self.start_online_payment(customer, "proforma", proforma=proforma)
+        second = self.start_online_payment(customer, "proforma", proforma=proforma)
+        self.provider_says(first)
+        self.provider_says(second)
+        self.assertEqual(proforma.state, "paid")
+        self.assertEqual(proforma.payment_id, first.payment_id)
+        self.assertTrue(second.payment_id, "money the provider confirmed is booked")
+        self.assertEqual(second.payment_id.state, "in_process")
+        self.assertBalance(customer, 30.0)
+        self.assertIn("cannot be paid", str(second.payment_id.message_ids[0].body))
+        self.assertIn("stays on the customer's balance", str(second.payment_id.message_ids[0].body))
+
+    @freeze_time("2026-03-21")
+    def test_a_topup_carrying_another_customers_proforma_is_a_topup(self):
+        __, foreign = self._proforma_of("Kai")
+        customer = self.make_subscriber("Lou")
+        self.make_subscription(customer, price=20.0, date_start="2026-03-01")
+        tx = self.start_online_payment(customer, "topup", amount=20.0, proforma=foreign)
+        self.assertFalse(tx.isp_proforma_id)
+        self.provider_says(tx)
+        self.assertTrue(tx.payment_id)
+        self.assertFalse(tx.payment_id.isp_pay_proforma_id)
+        self.assertEqual(foreign.state, "open")
+        self.assertFalse(foreign.payment_id)
+        self.assertBalance(customer, 20.0)
+
     @freeze_time("2026-04-10")
     def test_paying_one_invoice_online_pays_that_invoice(self):
         customer = self.make_subscriber("Ida", billing_type="recurring")

@@ -95,3 +95,26 @@ class TestPostpaidAndCredit(IspBillingCase):
         self.assertEqual(customer.isp_credit_mode, "limit")
         with self.assertRaises(ValidationError):
             self.company.write({"isp_credit_mode": "unlimited", "isp_credit_limit": 10.0})
+
+    def test_credit_limit_caps_recurring_and_postpaid_debt(self):
+        """Seed 002: the debt cannot exceed the limit, for every billing type."""
+        for billing_type in ("recurring", "postpaid"):
+            with self.subTest(billing_type):
+                customer = self.make_subscriber(
+                    f"Capped {billing_type}",
+                    billing_type=billing_type,
+                    isp_credit_mode="limit",
+                    isp_credit_limit=50.0,
+                )
+                start = "2026-02-01" if billing_type == "recurring" else "2026-01-01"
+                self.make_subscription(customer, price=30.0, date_start=start)
+                self.run_engine(customer, "2026-02-01")
+                self.assertEqual(len(self.isp_invoices(customer)), 1)
+                self.assertBalance(customer, -30.0)
+                plans = self.run_engine(customer, "2026-03-01")
+                self.assertEqual(plans[0].action, "insufficient")
+                self.assertIn("credit limit", plans[0].message)
+                self.assertEqual(len(self.isp_invoices(customer)), 1)
+                self.assertBalance(customer, -30.0)
+                self.assertStatus(customer, "blocked", "2026-03-01")
+                self.assertIn("credit limit", customer.isp_status_reason)

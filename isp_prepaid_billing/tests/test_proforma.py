@@ -168,3 +168,62 @@ class TestProforma(IspBillingCase):
         with self.assertRefused(UserError, "nothing to put on a proforma"):
             idle.action_isp_create_proforma()
         self.assertFalse(self.proformas(idle))
+
+
+@tagged("post_install", "-at_install")
+class TestTaxInvoiceOnPayment(IspBillingCase):
+    """Seed 004: proformas spare non-payers a tax invoice; it comes with the money."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.isp_tax_invoice_on_payment = True
+
+    def requests(self, customer):
+        return self.env["isp.proforma"].search([("partner_id", "=", customer.id)])
+
+    def test_billing_day_requests_payment_then_the_payment_brings_the_invoice(self):
+        customer = self.make_subscriber("Uli", billing_type="recurring")
+        self.make_subscription(customer, price=30.0, date_start="2026-03-01")
+        for day in ("2026-03-01", "2026-03-01", "2026-03-02"):
+            plans = self.run_engine(customer, day)
+        self.assertEqual(plans[0].action, "requested")
+        self.assertFalse(self.isp_invoices(customer), "no tax invoice before payment")
+        proforma = self.requests(customer)
+        self.assertEqual(len(proforma), 1)
+        self.assertMoney(proforma.amount_total, 30.0)
+        self.assertEqual(str(proforma.date_due), "2026-03-15")
+        self.assertEqual(str(proforma.isp_block_date), "2026-03-16")
+        self.assertBalance(customer, 0.0)
+        self.assertStatus(customer, "active", "2026-03-01")
+
+        self.sweep(customer, "2026-03-15")
+        self.assertStatus(customer, "active")
+        self.sweep(customer, "2026-03-16")
+        self.assertStatus(customer, "blocked", "2026-03-16")
+        self.assertIn(proforma.name, customer.isp_status_reason)
+
+        with freeze_time("2026-03-18"):
+            self.pay(customer, 10.0, "2026-03-18")
+            self.assertStatus(customer, "blocked")  # 10.00 does not pay the proforma
+            self.pay(customer, 20.0, "2026-03-18")
+        self.assertEqual(proforma.state, "paid")
+        invoice = self.isp_invoices(customer)
+        self.assertEqual(proforma.invoice_id, invoice)
+        self.assertEqual(invoice.invoice_date.isoformat(), "2026-03-18")
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+        self.assertBalance(customer, 0.0)
+        self.assertStatus(customer, "active", "2026-03-18")
+        self.assertEqual(
+            customer.isp_contract_ids.isp_charged_until.isoformat(), "2026-03-31"
+        )
+
+    def test_a_customer_whose_balance_covers_the_period_is_invoiced_as_usual(self):
+        customer = self.make_subscriber("Vik", billing_type="recurring")
+        self.make_subscription(customer, price=30.0, date_start="2026-03-01")
+        self.pay(customer, 50.0, "2026-02-25")
+        plans = self.run_engine(customer, "2026-03-01")
+        self.assertEqual(plans[0].action, "charge")
+        self.assertIn(self.isp_invoices(customer).payment_state, ("paid", "in_payment"))
+        self.assertFalse(self.requests(customer))
+        self.assertBalance(customer, 20.0)

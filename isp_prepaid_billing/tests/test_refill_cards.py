@@ -27,7 +27,9 @@ class TestRefillCards(IspBillingCase):
         return wizard
 
     def redeem(self, code, customer, ip="192.0.2.10"):
-        return self.env["isp.refill.card"]._isp_redeem(code, customer, ip)
+        result = self.env["isp.refill.card"]._isp_redeem(code, customer, ip)
+        self.end_transaction()
+        return result
 
     def test_generated_codes_are_random_printable_and_stored_only_as_hashes(self):
         wizard = self.generate(count=50)

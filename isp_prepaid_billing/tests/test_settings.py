@@ -3,6 +3,7 @@ from datetime import date
 
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
+from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import tagged
 
 from .common import IspBillingCase
@@ -75,6 +76,64 @@ class TestSettingsAndAccess(IspBillingCase):
 
         self.assertFalse(isp_subscription._get_related_invoices())
         self.assertTrue(regular._get_related_invoices())
+
+    def test_settings_changes_reach_existing_subscriptions_from_the_next_period(self):
+        customer = self.make_subscriber(
+            "Dora", isp_prepaid_period_unit="day", isp_prepaid_period_length=30
+        )
+        subscription = self.make_subscription(customer, price=30.0, date_start="2026-03-01")
+        self.pay(customer, 30.0, date="2026-03-01")
+        self.run_engine(customer, "2026-03-01")
+        charge = subscription.isp_charge_ids
+        self.assertEqual((charge.period_start, charge.period_end), (date(2026, 3, 1), date(2026, 3, 30)))
+
+        customer.write({"isp_billing_type": "recurring", "isp_recurring_months": 1})
+        self.end_transaction()
+        self.assertEqual(
+            (subscription.isp_period_unit, subscription.isp_period_length), ("month", 1)
+        )
+        self.assertIn("from the next period on: 1 (Months)", str(subscription.message_ids[0].body))
+        self.run_engine(customer, "2026-04-01")
+        april = self.isp_invoices(customer).filtered(lambda m: m.move_type == "out_invoice")
+        self.assertEqual(
+            april.isp_charge_ids.mapped(lambda c: (c.period_start, c.period_end)),
+            [(date(2026, 3, 31), date(2026, 4, 30))],
+        )
+        # The March period charged by days is what it was.
+        self.assertEqual((charge.period_start, charge.period_end), (date(2026, 3, 1), date(2026, 3, 30)))
+
+    def test_enabling_billing_takes_over_existing_contracts_where_they_stand(self):
+        customer = self.env["res.partner"].create({"name": "Ezra", "customer_rank": 1})
+        contract = self.make_subscription(customer, date_start="2026-03-01")
+        self.assertFalse(contract.isp_managed)
+        contract.recurring_create_invoice()  # OCA contract invoices March
+        self.assertEqual(contract.contract_line_ids.last_date_invoiced, date(2026, 3, 31))
+        enabled = self.env["ir.model.fields"]._get("res.partner", "isp_billing_enabled")
+        wizard = self.env["isp.customer.update"].create(
+            {"field_ids": [Command.set(enabled.ids)], "billing_enabled": True}
+        )
+        wizard.action_update()
+        self.assertTrue(customer.isp_billing_enabled)
+        self.assertTrue(contract.isp_managed)
+        self.assertEqual(contract.isp_next_charge_date, date(2026, 4, 1))
+
+    def test_a_neutralized_copy_leaves_routers_and_subscribers_alone(self):
+        self.company.sudo().write(
+            {"isp_radius_api_user": "radius", "isp_radius_api_key": "k" * 32}
+        )
+        nas = self.env["isp.radius.nas"].create(
+            {"name": "Core", "ip_address": "192.0.2.1", "secret": "s3cret", "company_id": self.company.id}
+        )
+        customer = self.make_subscriber("Nell", email="nell@example.com")
+        notice = self.env["isp.notification"]._isp_queue("blocked", customer, customer, "neutralize:1")
+        self.assertEqual(notice.state, "pending")
+        self.env.flush_all()
+        for query in get_neutralization_queries(["isp_prepaid_billing"]):
+            self.env.cr.execute(query)
+        self.env.invalidate_all()
+        self.assertFalse(nas.active)
+        self.assertEqual(notice.state, "failed")
+        self.assertFalse(self.company.sudo().isp_radius_api_key)
 
     def test_billing_user_operates_but_cannot_change_settings(self):
         user = self.make_user("isp_clerk", ISP_USER_GROUPS)

@@ -195,6 +195,22 @@ def counter_scope(template, values):
     return f"{template}|{prefix}|{period}"
 
 
+def next_value(template, values, number):
+    """The value ``{next}`` took in ``number``, a number rendered from ``template``
+    with ``values``; None when ``number`` cannot come from them. Random parts
+    have a fixed width, so only the text around ``{next}`` needs rendering."""
+    parts = parse(template)
+    index = next(
+        i for i, part in enumerate(parts) if isinstance(part, tuple) and part[0] == "next"
+    )
+    before = _render_parts(parts[:index], values)
+    after = _render_parts(parts[index + 1 :], values)
+    if not number.endswith(after) or len(number) <= len(before) + len(after):
+        return None
+    digits = number[len(before) : len(number) - len(after)]
+    return int(digits) if digits.isdigit() else None
+
+
 def render(template, values):
     """The number for ``values`` (which must hold ``date`` and ``next``)."""
     return _render_parts(parse(template), values)
