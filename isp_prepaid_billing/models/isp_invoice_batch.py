@@ -58,11 +58,12 @@ class IspInvoiceBatch(models.AbstractModel):
     @api.model
     def _create(self, vals_list):
         """Create the moves of ``vals_list``, in its order."""
-        Move = self.env["account.move"].with_context(**QUIET_CONTEXT)
+        Move = self._quiet(self.env["account.move"], vals_list)
         groups = defaultdict(list)
         standard = []
+        analytic_models = {}
         for index, vals in enumerate(vals_list):
-            key = self._template_key(vals)
+            key = self._template_key(vals, analytic_models)
             if key is None:
                 standard.append(index)
             else:
@@ -88,7 +89,17 @@ class IspInvoiceBatch(models.AbstractModel):
         return Move.browse([moves_by_index[i].id for i in range(len(vals_list))])
 
     @api.model
-    def _template_key(self, vals):
+    def _quiet(self, records, vals_list=None):
+        """Engine documents skip the chatter, except in companies that keep
+        the audit trail: there they leave the trail Odoo leaves."""
+        company_ids = {vals["company_id"] for vals in vals_list} if vals_list else set(records.company_id.ids)
+        companies = self.env["res.company"].browse(company_ids)
+        if any(companies.mapped("check_account_audit_trail")):
+            return records
+        return records.with_context(**QUIET_CONTEXT)
+
+    @api.model
+    def _template_key(self, vals, analytic_models=None):
         """What the tax and receivable lines of an invoice depend on, or None
         when the invoice must be created the standard way. Sets the invoice's
         fiscal position in ``vals``, so that it and its template share it."""
@@ -101,10 +112,14 @@ class IspInvoiceBatch(models.AbstractModel):
         if partner.property_payment_term_id or vals.get("invoice_payment_term_id"):
             return None  # installments and early payment discounts: standard way
         if "fiscal_position_id" not in vals:
+            # As Odoo's invoice does: from the customer and its delivery address.
+            delivery = self.env["res.partner"].browse(
+                partner.address_get(["delivery"])["delivery"]
+            )
             vals["fiscal_position_id"] = (
                 self.env["account.fiscal.position"]
                 .with_company(company)
-                ._get_fiscal_position(partner)
+                ._get_fiscal_position(partner, delivery=delivery)
                 .id
             )
         lines = tuple(
@@ -125,6 +140,39 @@ class IspInvoiceBatch(models.AbstractModel):
             vals["fiscal_position_id"],
             partner.property_account_receivable_id.id,
             lines,
+            self._analytic_key(partner, company, analytic_models),
+        )
+
+    @api.model
+    def _analytic_key(self, partner, company, analytic_models=None):
+        """What of the customer analytic distribution models read: the partner
+        itself and its tags, where some model names them."""
+        analytic_models = {} if analytic_models is None else analytic_models
+        if company.id not in analytic_models:
+            analytic_models[company.id] = self._analytic_models(company)
+        models_ = analytic_models[company.id]
+        tags = partner.category_id & models_.partner_category_id
+        return (
+            partner.commercial_partner_id.id
+            if partner.commercial_partner_id in models_.partner_id
+            else None,
+            tuple(sorted(tags.ids)),
+        )
+
+    @api.model
+    def _analytic_models(self, company):
+        """Analytic distribution models that depend on the customer."""
+        return (
+            self.env["account.analytic.distribution.model"]
+            .sudo()
+            .search(
+                [
+                    ("company_id", "in", (False, company.id)),
+                    "|",
+                    ("partner_id", "!=", False),
+                    ("partner_category_id", "!=", False),
+                ]
+            )
         )
 
     @api.model
@@ -182,6 +230,11 @@ class IspInvoiceBatch(models.AbstractModel):
         # Nothing changed the lines since ``_create`` made them complete (the
         # standard way or from a template): posting has nothing to derive again.
         moves = moves.with_context(skip_invoice_sync=True, isp_engine=True)
+        if any(moves.company_id.mapped("check_account_audit_trail")):
+            # The trail records the posting field by field, ``checked`` included.
+            with self._deferred_customer_ranks():
+                moves._post(soft=False)
+            return
         with (
             self.env.protecting([moves._fields["checked"]], moves),
             self._deferred_customer_ranks(),

@@ -37,6 +37,7 @@ class TestInvoiceBatch(IspBillingCase):
                 line.partner_id.id,
                 line.date_maturity if line.display_type == "payment_term" else None,
                 line.name if line.display_type == "product" else None,
+                repr(sorted((line.analytic_distribution or {}).items())),
             )
             for line in move.line_ids
         )
@@ -117,3 +118,82 @@ class TestInvoiceBatch(IspBillingCase):
         customers.invalidate_recordset(["customer_rank"])
         for customer in customers:
             self.assertEqual(customer.customer_rank, ranks[customer] + 1)
+
+    def test_look_alikes_follow_customer_analytics_and_delivery_address(self):
+        """Inputs Odoo reads per customer: analytic distribution models keyed on
+        the partner or its tags, and the fiscal position of the delivery address."""
+        plan = self.env["account.analytic.plan"].create({"name": "Regions"})
+        north, south = (
+            self.env["account.analytic.account"].create(
+                {"name": name, "plan_id": plan.id, "company_id": self.company.id}
+            )
+            for name in ("North", "South")
+        )
+        tag = self.env["res.partner.category"].create({"name": "Southern"})
+        ana, ben = (self.subscriber(name) for name in ("Ana", "Ben"))
+        ivy = self.subscriber("Ivy")
+        jon = self.subscriber("Jon", category_id=[Command.set(tag.ids)])
+        Model = self.env["account.analytic.distribution.model"]
+        Model.create({"partner_id": ivy.id, "analytic_distribution": {str(north.id): 100}})
+        Model.create(
+            {"partner_category_id": tag.id, "analytic_distribution": {str(south.id): 100}}
+        )
+        abroad = self.env.ref("base.be")
+        self.fiscal_pos_a.write({"auto_apply": True, "country_id": abroad.id})
+        kim = self.subscriber("Kim")
+        self.env["res.partner"].create(
+            {"name": "Kim's flat", "parent_id": kim.id, "type": "delivery", "country_id": abroad.id}
+        )
+        customers = ana | ben | ivy | jon | kim
+        expected = self.standard_invoices(customers)
+
+        self.run_engine(customers, BILLING_DAY)
+
+        for customer in customers:
+            with self.subTest(customer=customer.name):
+                self.assertEqual(self.lines_of(self.isp_invoices(customer)), expected[customer][0])
+        product_line = self.isp_invoices(ivy).invoice_line_ids
+        self.assertEqual(product_line.analytic_distribution, {str(north.id): 100})
+        self.assertEqual(
+            self.isp_invoices(jon).invoice_line_ids.analytic_distribution, {str(south.id): 100}
+        )
+        self.assertFalse(self.isp_invoices(ben).invoice_line_ids.analytic_distribution)
+        self.assertEqual(self.isp_invoices(kim).fiscal_position_id, self.fiscal_pos_a)
+        self.assertMoney(self.isp_invoices(kim).amount_total, 34.5)
+
+    def test_audit_trail_of_engine_invoices_is_odoos(self):
+        self.company.check_account_audit_trail = True
+        env = self.env["base"].with_context(
+            tracking_disable=False, mail_create_nolog=False, mail_notrack=False
+        ).env
+        customers = env["res.partner"].browse(
+            [self.subscriber(name).id for name in ("Lia", "Mo")]
+        )
+        env["isp.billing.engine"]._execute(customers, BILLING_DAY)
+        standard = env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": customers[0].id,
+                "invoice_date": BILLING_DAY,
+                "invoice_line_ids": [
+                    Command.create({"product_id": self.plan.id, "price_unit": 30.0})
+                ],
+            }
+        )
+        standard.action_post()
+        self.end_transaction()
+
+        def trail(move):
+            messages = self.env["mail.message"].sudo().search(
+                [("model", "=", "account.move"), ("res_id", "=", move.id)]
+            )
+            return {
+                "created": any("created" in (m.account_audit_log_preview or "") for m in messages),
+                "fields": set(messages.tracking_value_ids.field_id.mapped("name")),
+            }
+
+        expected = trail(standard)
+        self.assertTrue(expected["created"])
+        for customer in customers:
+            with self.subTest(customer=customer.name):
+                self.assertEqual(trail(self.isp_invoices(customer)), expected)
