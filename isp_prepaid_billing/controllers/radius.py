@@ -4,6 +4,7 @@ routers that enforce blocking with address lists."""
 
 import base64
 import binascii
+import ipaddress
 import json
 import logging
 
@@ -18,6 +19,52 @@ MAX_BODY = 64 * 1024
 API_ROUTE = {"type": "http", "auth": "none", "csrf": False, "save_session": False}
 # Compared against when the API user is unknown, so timing tells nothing.
 _DUMMY_KEY = "x" * 32
+
+
+def _text(value):
+    if not isinstance(value, str):
+        raise ValueError
+    return value
+
+
+def _ipv4(value):
+    ipaddress.IPv4Address(_text(value))
+    return value
+
+
+def _integer(value):
+    # bool is an int to Python, not to JSON
+    if type(value) is not int or value < 0:
+        raise ValueError
+    return value
+
+
+def _named(value):
+    """An integer attribute with named values: rlm_rest sends the name, or
+    the number when the dictionary has no name for it."""
+    if isinstance(value, str):
+        return _text(value)
+    return str(_integer(value))
+
+
+# The attributes the endpoints read and how each is checked. rlm_rest
+# (body = 'json') sends every attribute as {"type": ..., "value": [...]}, one
+# list element per instance: text as a JSON string, an integer as a JSON
+# number, a named integer as its name.
+ATTRIBUTES = {
+    "User-Name": _text,
+    "NAS-IP-Address": _ipv4,
+    "Framed-IP-Address": _ipv4,
+    "Acct-Status-Type": _named,
+    "Acct-Session-Id": _text,
+    "Acct-Unique-Session-Id": _text,
+    "Acct-Terminate-Cause": _named,
+    "Acct-Session-Time": _integer,
+    "Acct-Input-Octets": _integer,
+    "Acct-Output-Octets": _integer,
+    "Acct-Input-Gigawords": _integer,
+    "Acct-Output-Gigawords": _integer,
+}
 
 
 class IspRadiusController(http.Controller):
@@ -76,10 +123,21 @@ class IspRadiusController(http.Controller):
         if not isinstance(data, dict):
             return company, None, self._reply(400, {"error": "malformed JSON"})
         attributes = {}
-        for name, entry in data.items():
+        for name, parse in ATTRIBUTES.items():
+            if name not in data:
+                continue
+            entry = data[name]
             values = entry.get("value") if isinstance(entry, dict) else None
-            if isinstance(values, list) and values:
-                attributes[name] = values[0]
+            try:
+                if not isinstance(values, list) or len(values) != 1:
+                    raise ValueError
+                attributes[name] = parse(values[0])
+            except ValueError:
+                return (
+                    company,
+                    None,
+                    self._reply(400, {"error": "malformed attribute", "name": name}),
+                )
         nas_ip = attributes.get("NAS-IP-Address")
         nas = (
             request.env["isp.radius.nas"]
@@ -154,7 +212,7 @@ class IspRadiusController(http.Controller):
                 "session_id": attributes["Acct-Session-Id"],
                 "nas_ip": attributes["NAS-IP-Address"],
                 "framed_ip": attributes.get("Framed-IP-Address"),
-                "session_time": self._int(attributes.get("Acct-Session-Time")),
+                "session_time": attributes.get("Acct-Session-Time", 0),
                 "input_bytes": self._octets(attributes, "Input"),
                 "output_bytes": self._octets(attributes, "Output"),
                 "terminate_cause": attributes.get("Acct-Terminate-Cause"),
@@ -164,15 +222,9 @@ class IspRadiusController(http.Controller):
         return self._reply(204)
 
     @staticmethod
-    def _int(value):
-        try:
-            return max(int(value), 0)
-        except (TypeError, ValueError):
-            return 0
-
-    def _octets(self, attributes, direction):
-        return self._int(attributes.get(f"Acct-{direction}-Octets")) + (
-            self._int(attributes.get(f"Acct-{direction}-Gigawords")) << 32
+    def _octets(attributes, direction):
+        return attributes.get(f"Acct-{direction}-Octets", 0) + (
+            attributes.get(f"Acct-{direction}-Gigawords", 0) << 32
         )
 
     @http.route("/isp/radius/address-list", methods=["GET"], **API_ROUTE)

@@ -1,0 +1,145 @@
+# License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
+"""What the RADIUS endpoints accept: only the shapes rlm_rest sends, credentials
+checked the same way whoever they name, nothing written when refused."""
+
+import base64
+
+from odoo.tests import tagged
+
+from .test_radius import RadiusCase
+
+AUTHORIZE = "/isp/radius/authorize"
+ACCOUNTING = "/isp/radius/accounting"
+ADDRESS_LIST = "/isp/radius/address-list"
+
+
+class RadiusInputCase(RadiusCase):
+    @staticmethod
+    def attribute(value):
+        """An attribute as rlm_rest (body = 'json') sends it."""
+        return {"type": "string", "value": [value]}
+
+    def body(self, **attributes):
+        return {
+            name.replace("_", "-"): self.attribute(value)
+            for name, value in attributes.items()
+        }
+
+    def accounting_body(self, login, **extra):
+        return {
+            **self.body(
+                User_Name=login,
+                NAS_IP_Address="127.0.0.1",
+                Acct_Status_Type="Start",
+                Acct_Session_Id=f"S-{login}",
+                Framed_IP_Address="10.30.0.1",
+            ),
+            **extra,
+        }
+
+    def written(self):
+        """Every session and disconnect row, so an update shows too."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            """
+            SELECT (SELECT count(*) FROM isp_radius_session),
+                   (SELECT md5(string_agg(s::text, '|' ORDER BY s.id))
+                      FROM isp_radius_session s),
+                   (SELECT count(*) FROM isp_radius_disconnect)
+            """
+        )
+        return self.env.cr.fetchone()
+
+    def basic(self, user, key):
+        if isinstance(user, str):
+            user = user.encode()
+        if isinstance(key, str):
+            key = key.encode()
+        return b"Basic " + base64.b64encode(user + b":" + key)
+
+
+@tagged("post_install", "-at_install")
+class TestRadiusAttributeShapes(RadiusInputCase):
+    """Finding 8: a value of another shape than rlm_rest's is refused (400)."""
+
+    def test_only_rlm_rest_shapes_are_accepted(self):
+        self.subscriber("ana")
+        self.subscriber("farid")
+        nologin = self.subscriber("nologin")
+        nologin.isp_contract_ids.contract_line_ids.isp_radius_username = False
+        nas = {"NAS-IP-Address": self.attribute("127.0.0.1")}
+        user = {"User-Name": self.attribute("ana")}
+        cases = {
+            "list of logins": {**nas, "User-Name": self.attribute(["ana", "farid"])},
+            "list holding false": {**nas, "User-Name": self.attribute([False])},
+            "false": {**nas, "User-Name": self.attribute(False)},
+            "number": {**nas, "User-Name": self.attribute(42)},
+            "object": {**nas, "User-Name": self.attribute({"name": "ana"})},
+            "two values": {
+                **nas,
+                "User-Name": {"type": "string", "value": ["ana", "farid"]},
+            },
+            "bare string": {**nas, "User-Name": "ana"},
+            "value not a list": {**nas, "User-Name": {"value": "ana"}},
+            "list of NAS addresses": {
+                **user,
+                "NAS-IP-Address": self.attribute(["127.0.0.1", "192.0.2.1"]),
+            },
+            "NAS address in a list": {
+                **user,
+                "NAS-IP-Address": self.attribute(["127.0.0.1"]),
+            },
+            "NAS address not an address": {
+                **user,
+                "NAS-IP-Address": self.attribute("127.0.0.1 or 1=1"),
+            },
+        }
+        before = self.written()
+        for label, body in cases.items():
+            for route in (AUTHORIZE, ACCOUNTING):
+                with self.subTest(case=label, route=route):
+                    data = body
+                    if route == ACCOUNTING:
+                        data = {
+                            **self.body(
+                                Acct_Status_Type="Start", Acct_Session_Id="S-1"
+                            ),
+                            **body,
+                        }
+                    response = self.post(route, data)
+                    self.assertEqual(response.status_code, 400, response.text)
+                    self.assertNotIn("pw-", response.text)
+        for label, extra in {
+            "session time as text": {"Acct-Session-Time": self.attribute("300")},
+            "octets in a list": {"Acct-Input-Octets": self.attribute([1, 2])},
+            "octets as a float": {"Acct-Input-Octets": self.attribute(1.5)},
+            "true as a counter": {"Acct-Output-Octets": self.attribute(True)},
+            "framed address not an address": {
+                "Framed-IP-Address": self.attribute("10.30.0.1/8")
+            },
+            "session id as an object": {"Acct-Session-Id": self.attribute({})},
+            "status as a list": {"Acct-Status-Type": self.attribute(["Start"])},
+        }.items():
+            with self.subTest(case=label):
+                response = self.post(ACCOUNTING, self.accounting_body("ana", **extra))
+                self.assertEqual(response.status_code, 400, response.text)
+        self.assertEqual(self.written(), before)
+        # The shapes rlm_rest sends still work, integers as JSON numbers.
+        response = self.post(AUTHORIZE, {**nas, **user})
+        self.assertEqual(response.status_code, 200)
+        self.assertEqual(response.json()["control:Cleartext-Password"]["value"], "pw-ana")
+        response = self.post(
+            ACCOUNTING,
+            self.accounting_body(
+                "ana",
+                **{
+                    "Acct-Session-Time": {"type": "integer", "value": [300]},
+                    "Acct-Input-Octets": {"type": "integer", "value": [4294967295]},
+                    "Acct-Input-Gigawords": {"type": "integer", "value": [2]},
+                },
+            ),
+        )
+        self.assertEqual(response.status_code, 204, response.text)
+        session = self.env["isp.radius.session"].search([("username", "=", "ana")])
+        self.assertEqual(session.session_time, 300)
+        self.assertEqual(session.input_bytes, 4294967295 + (2 << 32))
