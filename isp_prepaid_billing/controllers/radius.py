@@ -3,7 +3,6 @@
 routers that enforce blocking with address lists."""
 
 import base64
-import binascii
 import ipaddress
 import json
 import logging
@@ -19,10 +18,16 @@ MAX_BODY = 64 * 1024
 API_ROUTE = {"type": "http", "auth": "none", "csrf": False, "save_session": False}
 # Compared against when the API user is unknown, so timing tells nothing.
 _DUMMY_KEY = "x" * 32
+# A RADIUS attribute holds at most 253 octets.
+MAX_TEXT = 253
+MAX_UINT32 = 2**32 - 1
 
 
 def _text(value):
-    if not isinstance(value, str):
+    """A string PostgreSQL can store, as long as RADIUS allows."""
+    if not isinstance(value, str) or "\x00" in value:
+        raise ValueError
+    if len(value.encode()) > MAX_TEXT:  # a lone surrogate raises ValueError too
         raise ValueError
     return value
 
@@ -32,11 +37,14 @@ def _ipv4(value):
     return value
 
 
-def _integer(value):
-    # bool is an int to Python, not to JSON
-    if type(value) is not int or value < 0:
-        raise ValueError
-    return value
+def _integer(maximum):
+    def parse(value):
+        # bool is an int to Python, not to JSON
+        if type(value) is not int or not 0 <= value <= maximum:
+            raise ValueError
+        return value
+
+    return parse
 
 
 def _named(value):
@@ -44,13 +52,13 @@ def _named(value):
     the number when the dictionary has no name for it."""
     if isinstance(value, str):
         return _text(value)
-    return str(_integer(value))
+    return str(_integer(MAX_UINT32)(value))
 
 
 # The attributes the endpoints read and how each is checked. rlm_rest
 # (body = 'json') sends every attribute as {"type": ..., "value": [...]}, one
 # list element per instance: text as a JSON string, an integer as a JSON
-# number, a named integer as its name.
+# number (printed with %u, so 0 to 2**32 - 1), a named integer as its name.
 ATTRIBUTES = {
     "User-Name": _text,
     "NAS-IP-Address": _ipv4,
@@ -59,11 +67,12 @@ ATTRIBUTES = {
     "Acct-Session-Id": _text,
     "Acct-Unique-Session-Id": _text,
     "Acct-Terminate-Cause": _named,
-    "Acct-Session-Time": _integer,
-    "Acct-Input-Octets": _integer,
-    "Acct-Output-Octets": _integer,
-    "Acct-Input-Gigawords": _integer,
-    "Acct-Output-Gigawords": _integer,
+    # The session time column is a PostgreSQL integer: up to 68 years.
+    "Acct-Session-Time": _integer(2**31 - 1),
+    "Acct-Input-Octets": _integer(MAX_UINT32),
+    "Acct-Output-Octets": _integer(MAX_UINT32),
+    "Acct-Input-Gigawords": _integer(MAX_UINT32),
+    "Acct-Output-Gigawords": _integer(MAX_UINT32),
 }
 
 
@@ -87,17 +96,18 @@ class IspRadiusController(http.Controller):
             user, __, key = (
                 base64.b64decode(encoded, validate=True).decode().partition(":")
             )
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # not base64 (binascii.Error), not ASCII, not UTF-8
+            return None
+        if not user or "\x00" in user:  # PostgreSQL cannot compare a NUL
             return None
         company = (
             request.env["res.company"]
             .sudo()
             .search([("isp_radius_api_user", "=", user)], limit=1)
-            if user
-            else None
         )
         expected = company.isp_radius_api_key if company else _DUMMY_KEY
-        if not consteq(key, expected or _DUMMY_KEY) or not company:
+        # consteq takes str only when ASCII: compare the UTF-8 bytes.
+        if not consteq(key.encode(), (expected or _DUMMY_KEY).encode()) or not company:
             return None
         return company
 
@@ -118,7 +128,7 @@ class IspRadiusController(http.Controller):
             return None, None, self._reply(403, {"error": "authentication failed"})
         try:
             data = json.loads(request.httprequest.get_data())
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
             return company, None, self._reply(400, {"error": "malformed JSON"})
         if not isinstance(data, dict):
             return company, None, self._reply(400, {"error": "malformed JSON"})

@@ -3,10 +3,11 @@
 checked the same way whoever they name, nothing written when refused."""
 
 import base64
+import json
 
 from odoo.tests import tagged
 
-from .test_radius import RadiusCase
+from .test_radius import API_KEY, API_USER, RadiusCase
 
 AUTHORIZE = "/isp/radius/authorize"
 ACCOUNTING = "/isp/radius/accounting"
@@ -127,7 +128,9 @@ class TestRadiusAttributeShapes(RadiusInputCase):
         # The shapes rlm_rest sends still work, integers as JSON numbers.
         response = self.post(AUTHORIZE, {**nas, **user})
         self.assertEqual(response.status_code, 200)
-        self.assertEqual(response.json()["control:Cleartext-Password"]["value"], "pw-ana")
+        self.assertEqual(
+            response.json()["control:Cleartext-Password"]["value"], "pw-ana"
+        )
         response = self.post(
             ACCOUNTING,
             self.accounting_body(
@@ -143,3 +146,84 @@ class TestRadiusAttributeShapes(RadiusInputCase):
         session = self.env["isp.radius.session"].search([("username", "=", "ana")])
         self.assertEqual(session.session_time, 300)
         self.assertEqual(session.input_bytes, 4294967295 + (2 << 32))
+
+
+@tagged("post_install", "-at_install")
+class TestRadiusBadValues(RadiusInputCase):
+    """Finding 9: credentials and values the database or the comparison cannot
+    take get a clear 4xx, not a server error."""
+
+    def test_odd_credentials_are_refused(self):
+        self.subscriber("cred1")
+        body = self.body(User_Name="cred1", NAS_IP_Address="127.0.0.1")
+        cases = {
+            "non-ASCII key": self.basic(API_USER, "clé-non-ascii-ünïcode"),
+            "non-ASCII key of an unknown user": self.basic("nobody", "ключ-ключ"),
+            "NUL in the user": self.basic("radius\x00test", API_KEY),
+            "NUL in the key": self.basic(API_USER, API_KEY + "\x00"),
+            "not UTF-8": self.basic(b"\xff\xfe", b"\xff"),
+            "non-ASCII base64": "Basic cmFkaXVzé".encode("latin-1"),
+            "no colon": b"Basic " + base64.b64encode(API_USER.encode()),
+            "other scheme": b"Bearer " + API_KEY.encode(),
+        }
+        for label, header in cases.items():
+            for route in (AUTHORIZE, ACCOUNTING, ADDRESS_LIST):
+                with self.subTest(case=label, route=route):
+                    response = self.opener.request(
+                        "GET" if route == ADDRESS_LIST else "POST",
+                        self.base_url() + route,
+                        data=None if route == ADDRESS_LIST else json.dumps(body),
+                        headers={
+                            "Authorization": header,
+                            "Content-Type": "application/json",
+                        },
+                        timeout=12,
+                    )
+                    self.assertEqual(response.status_code, 403, response.text)
+                    self.assertNotIn("pw-cred1", response.text)
+
+    def test_values_the_database_cannot_store_are_refused(self):
+        self.subscriber("val1")
+        before = self.written()
+        too_long = "x" * 300
+        cases = {
+            "NUL in User-Name": {"User-Name": self.attribute("val\x001")},
+            "lone surrogate in User-Name": {
+                "User-Name": self.attribute("val\ud8001")
+            },
+            "very long User-Name": {"User-Name": self.attribute(too_long)},
+            "NUL in Acct-Session-Id": {"Acct-Session-Id": self.attribute("S\x00")},
+            "very long Acct-Session-Id": {"Acct-Session-Id": self.attribute(too_long)},
+            "huge Acct-Session-Time": {"Acct-Session-Time": self.attribute(2**40)},
+            "Acct-Session-Time beyond integer": {
+                "Acct-Session-Time": self.attribute(2**31)
+            },
+            "negative Acct-Session-Time": {"Acct-Session-Time": self.attribute(-5)},
+            "octets beyond 32 bits": {"Acct-Input-Octets": self.attribute(2**32)},
+            "octets beyond bigint": {"Acct-Output-Octets": self.attribute(2**70)},
+            "gigawords beyond 32 bits": {
+                "Acct-Input-Gigawords": self.attribute(2**40)
+            },
+            "infinite octets": {"Acct-Output-Octets": self.attribute(float("inf"))},
+        }
+        for label, extra in cases.items():
+            for kind in ("Start", "Stop"):
+                with self.subTest(case=label, kind=kind):
+                    body = self.accounting_body(
+                        "val1", **extra, **{"Acct-Status-Type": self.attribute(kind)}
+                    )
+                    response = self.post(ACCOUNTING, body)
+                    self.assertEqual(response.status_code, 400, response.text)
+            with self.subTest(case=label, route=AUTHORIZE):
+                body = self.body(User_Name="val1", NAS_IP_Address="127.0.0.1")
+                response = self.post(AUTHORIZE, {**body, **extra})
+                if "User-Name" in extra:
+                    self.assertEqual(response.status_code, 400, response.text)
+                else:
+                    self.assertLess(response.status_code, 500, response.text)
+        deep = "[" * 30000 + "]" * 30000
+        for route in (AUTHORIZE, ACCOUNTING):
+            with self.subTest(case="deeply nested", route=route):
+                response = self.post(route, None, raw=deep)
+                self.assertEqual(response.status_code, 400, response.text)
+        self.assertEqual(self.written(), before)
