@@ -3,6 +3,7 @@
 routers that enforce blocking with address lists."""
 
 import base64
+import hashlib
 import ipaddress
 import json
 import logging
@@ -21,6 +22,11 @@ _DUMMY_KEY = "x" * 32
 # A RADIUS attribute holds at most 253 octets.
 MAX_TEXT = 253
 MAX_UINT32 = 2**32 - 1
+
+
+def _digest(secret):
+    """Fixed-length bytes to compare keys of any length and alphabet."""
+    return hashlib.sha256(secret.encode()).digest()
 
 
 def _text(value):
@@ -87,7 +93,11 @@ class IspRadiusController(http.Controller):
 
     @staticmethod
     def _api_company():
-        """The company whose RADIUS API credentials the request carries, or None."""
+        """The company whose RADIUS API credentials the request carries, or None.
+
+        A well-formed user name costs the same whether a company has it or not:
+        one query that also reads the key, then one comparison of two digests
+        (of the stored key, or of a dummy one)."""
         header = request.httprequest.headers.get("Authorization", "")
         scheme, __, encoded = header.partition(" ")
         if scheme.lower() != "basic":
@@ -103,13 +113,13 @@ class IspRadiusController(http.Controller):
         company = (
             request.env["res.company"]
             .sudo()
-            .search([("isp_radius_api_user", "=", user)], limit=1)
+            .search_fetch(
+                [("isp_radius_api_user", "=", user)], ["isp_radius_api_key"], limit=1
+            )
         )
-        expected = company.isp_radius_api_key if company else _DUMMY_KEY
-        # consteq takes str only when ASCII: compare the UTF-8 bytes.
-        if not consteq(key.encode(), (expected or _DUMMY_KEY).encode()) or not company:
-            return None
-        return company
+        stored = company.isp_radius_api_key
+        matches = consteq(_digest(key), _digest(stored or _DUMMY_KEY))
+        return company if matches and stored else None
 
     def _read_request(self):
         """``(company, attributes, error_response)`` of an rlm_rest call."""
