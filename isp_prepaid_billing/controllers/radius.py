@@ -61,6 +61,23 @@ def _named(value):
     return str(_integer(MAX_UINT32)(value))
 
 
+def _routeros_string(text):
+    """``text`` as a quoted RouterOS script string. The setting only allows
+    safe names, but one stored before that check must stay data too: quotes,
+    backslashes, ``$`` (variables) and ``?`` are escaped, and every byte
+    outside printable ASCII is written as ``\\XX``."""
+    escaped = []
+    for byte in text.encode():
+        char = chr(byte)
+        if char in '"\\$?':
+            escaped.append("\\" + char)
+        elif 0x20 <= byte < 0x7F:
+            escaped.append(char)
+        else:
+            escaped.append(f"\\{byte:02X}")
+    return '"' + "".join(escaped) + '"'
+
+
 # The attributes the endpoints read and how each is checked. rlm_rest
 # (body = 'json') sends every attribute as {"type": ..., "value": [...]}, one
 # list element per instance: text as a JSON string, an integer as a JSON
@@ -258,10 +275,10 @@ class IspRadiusController(http.Controller):
             request.env["isp.radius.session"].sudo()._isp_blocked_addresses(company)
         )
         if format == "mikrotik":
-            name = company.isp_radius_blocked_list or "blocked"
-            lines = [f'/ip firewall address-list remove [find list="{name}"]']
+            name = _routeros_string(company.isp_radius_blocked_list or "blocked")
+            lines = [f"/ip firewall address-list remove [find list={name}]"]
             lines += [
-                f'/ip firewall address-list add list="{name}" address={ip}'
+                f"/ip firewall address-list add list={name} address={ip}"
                 for ip in addresses
             ]
         else:

@@ -7,6 +7,7 @@ import json
 import statistics
 import time
 
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from .test_radius import API_KEY, API_USER, RadiusCase
@@ -270,4 +271,78 @@ class TestRadiusCredentialTiming(RadiusInputCase):
             0.15 * unknown,
             f"median {known * 1000:.1f} ms for a known user, "
             f"{unknown * 1000:.1f} ms for an unknown one",
+        )
+
+
+@tagged("post_install", "-at_install")
+class TestRadiusAddressListName(RadiusInputCase):
+    """Finding 11: the blocked address-list name cannot carry RouterOS script."""
+
+    EVIL = 'blocked"]\n/system reset-configuration\n:put "$x\\?'
+
+    @staticmethod
+    def routeros_string(text):
+        """The value of the RouterOS quoted string ``text`` starts with, and
+        what follows it (a small reading of RouterOS' escapes)."""
+        assert text[0] == '"', text
+        value, index = [], 1
+        while text[index] != '"':
+            char = text[index]
+            if char == "\n":
+                raise AssertionError(f"a line break inside a string: {text!r}")
+            if char == "\\":
+                following = text[index + 1]
+                if following in '"\\$?':
+                    value.append(following.encode())
+                    index += 2
+                    continue
+                value.append(bytes.fromhex(text[index + 1 : index + 3]))
+                index += 3
+                continue
+            if char == "$":
+                raise AssertionError(f"an unescaped variable: {text!r}")
+            value.append(char.encode())
+            index += 1
+        return b"".join(value).decode(), text[index + 1 :]
+
+    def script(self):
+        headers = {"Authorization": self.basic(API_USER, API_KEY)}
+        return self.url_open(f"{ADDRESS_LIST}?format=mikrotik", headers=headers).text
+
+    def test_unsafe_names_are_refused_in_the_settings(self):
+        for name in (
+            self.EVIL,
+            "blocked list",
+            "blöcked",
+            "x$y",
+            'a"b',
+            "a\\b",
+            "x" * 65,
+        ):
+            with self.subTest(name=name):
+                with self.assertRaises(ValidationError):
+                    self.company.isp_radius_blocked_list = name
+        for name in ("blocked", "isp-blocked_2.v4"):
+            self.company.isp_radius_blocked_list = name
+            self.assertEqual(self.company.isp_radius_blocked_list, name)
+
+    def test_the_name_is_escaped_in_the_mikrotik_script(self):
+        blocked = self.subscriber("esc1", "blocked")
+        self.open_session(blocked, "esc1", "10.9.0.7")
+        # A name stored before names were checked.
+        self.env.cr.execute(
+            "UPDATE res_company SET isp_radius_blocked_list = %s WHERE id = %s",
+            [self.EVIL, self.company.id],
+        )
+        self.company.invalidate_recordset()
+        lines = self.script().splitlines()
+        self.assertEqual(len(lines), 2, lines)
+        remove, add = lines
+        prefix = "/ip firewall address-list remove [find list="
+        self.assertTrue(remove.startswith(prefix), remove)
+        self.assertEqual(self.routeros_string(remove[len(prefix) :]), (self.EVIL, "]"))
+        prefix = "/ip firewall address-list add list="
+        self.assertTrue(add.startswith(prefix), add)
+        self.assertEqual(
+            self.routeros_string(add[len(prefix) :]), (self.EVIL, " address=10.9.0.7")
         )
