@@ -3,7 +3,8 @@
 routers that enforce blocking with address lists."""
 
 import base64
-import binascii
+import hashlib
+import ipaddress
 import json
 import logging
 
@@ -18,6 +19,84 @@ MAX_BODY = 64 * 1024
 API_ROUTE = {"type": "http", "auth": "none", "csrf": False, "save_session": False}
 # Compared against when the API user is unknown, so timing tells nothing.
 _DUMMY_KEY = "x" * 32
+# A RADIUS attribute holds at most 253 octets.
+MAX_TEXT = 253
+MAX_UINT32 = 2**32 - 1
+
+
+def _digest(secret):
+    """Fixed-length bytes to compare keys of any length and alphabet."""
+    return hashlib.sha256(secret.encode()).digest()
+
+
+def _text(value):
+    """A string PostgreSQL can store, as long as RADIUS allows."""
+    if not isinstance(value, str) or "\x00" in value:
+        raise ValueError
+    if len(value.encode()) > MAX_TEXT:  # a lone surrogate raises ValueError too
+        raise ValueError
+    return value
+
+
+def _ipv4(value):
+    ipaddress.IPv4Address(_text(value))
+    return value
+
+
+def _integer(maximum):
+    def parse(value):
+        # bool is an int to Python, not to JSON
+        if type(value) is not int or not 0 <= value <= maximum:
+            raise ValueError
+        return value
+
+    return parse
+
+
+def _named(value):
+    """An integer attribute with named values: rlm_rest sends the name, or
+    the number when the dictionary has no name for it."""
+    if isinstance(value, str):
+        return _text(value)
+    return str(_integer(MAX_UINT32)(value))
+
+
+def _routeros_string(text):
+    """``text`` as a quoted RouterOS script string. The setting only allows
+    safe names, but one stored before that check must stay data too: quotes,
+    backslashes, ``$`` (variables) and ``?`` are escaped, and every byte
+    outside printable ASCII is written as ``\\XX``."""
+    escaped = []
+    for byte in text.encode():
+        char = chr(byte)
+        if char in '"\\$?':
+            escaped.append("\\" + char)
+        elif 0x20 <= byte < 0x7F:
+            escaped.append(char)
+        else:
+            escaped.append(f"\\{byte:02X}")
+    return '"' + "".join(escaped) + '"'
+
+
+# The attributes the endpoints read and how each is checked. rlm_rest
+# (body = 'json') sends every attribute as {"type": ..., "value": [...]}, one
+# list element per instance: text as a JSON string, an integer as a JSON
+# number (printed with %u, so 0 to 2**32 - 1), a named integer as its name.
+ATTRIBUTES = {
+    "User-Name": _text,
+    "NAS-IP-Address": _ipv4,
+    "Framed-IP-Address": _ipv4,
+    "Acct-Status-Type": _named,
+    "Acct-Session-Id": _text,
+    "Acct-Unique-Session-Id": _text,
+    "Acct-Terminate-Cause": _named,
+    # The session time column is a PostgreSQL integer: up to 68 years.
+    "Acct-Session-Time": _integer(2**31 - 1),
+    "Acct-Input-Octets": _integer(MAX_UINT32),
+    "Acct-Output-Octets": _integer(MAX_UINT32),
+    "Acct-Input-Gigawords": _integer(MAX_UINT32),
+    "Acct-Output-Gigawords": _integer(MAX_UINT32),
+}
 
 
 class IspRadiusController(http.Controller):
@@ -31,7 +110,11 @@ class IspRadiusController(http.Controller):
 
     @staticmethod
     def _api_company():
-        """The company whose RADIUS API credentials the request carries, or None."""
+        """The company whose RADIUS API credentials the request carries, or None.
+
+        A well-formed user name costs the same whether a company has it or not:
+        one query that also reads the key, then one comparison of two digests
+        (of the stored key, or of a dummy one)."""
         header = request.httprequest.headers.get("Authorization", "")
         scheme, __, encoded = header.partition(" ")
         if scheme.lower() != "basic":
@@ -40,19 +123,20 @@ class IspRadiusController(http.Controller):
             user, __, key = (
                 base64.b64decode(encoded, validate=True).decode().partition(":")
             )
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # not base64 (binascii.Error), not ASCII, not UTF-8
+            return None
+        if not user or "\x00" in user:  # PostgreSQL cannot compare a NUL
             return None
         company = (
             request.env["res.company"]
             .sudo()
-            .search([("isp_radius_api_user", "=", user)], limit=1)
-            if user
-            else None
+            .search_fetch(
+                [("isp_radius_api_user", "=", user)], ["isp_radius_api_key"], limit=1
+            )
         )
-        expected = company.isp_radius_api_key if company else _DUMMY_KEY
-        if not consteq(key, expected or _DUMMY_KEY) or not company:
-            return None
-        return company
+        stored = company.isp_radius_api_key
+        matches = consteq(_digest(key), _digest(stored or _DUMMY_KEY))
+        return company if matches and stored else None
 
     def _read_request(self):
         """``(company, attributes, error_response)`` of an rlm_rest call."""
@@ -71,15 +155,26 @@ class IspRadiusController(http.Controller):
             return None, None, self._reply(403, {"error": "authentication failed"})
         try:
             data = json.loads(request.httprequest.get_data())
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, RecursionError):  # UnicodeDecodeError is a ValueError
             return company, None, self._reply(400, {"error": "malformed JSON"})
         if not isinstance(data, dict):
             return company, None, self._reply(400, {"error": "malformed JSON"})
         attributes = {}
-        for name, entry in data.items():
+        for name, parse in ATTRIBUTES.items():
+            if name not in data:
+                continue
+            entry = data[name]
             values = entry.get("value") if isinstance(entry, dict) else None
-            if isinstance(values, list) and values:
-                attributes[name] = values[0]
+            try:
+                if not isinstance(values, list) or len(values) != 1:
+                    raise ValueError
+                attributes[name] = parse(values[0])
+            except ValueError:
+                return (
+                    company,
+                    None,
+                    self._reply(400, {"error": "malformed attribute", "name": name}),
+                )
         nas_ip = attributes.get("NAS-IP-Address")
         nas = (
             request.env["isp.radius.nas"]
@@ -154,7 +249,7 @@ class IspRadiusController(http.Controller):
                 "session_id": attributes["Acct-Session-Id"],
                 "nas_ip": attributes["NAS-IP-Address"],
                 "framed_ip": attributes.get("Framed-IP-Address"),
-                "session_time": self._int(attributes.get("Acct-Session-Time")),
+                "session_time": attributes.get("Acct-Session-Time", 0),
                 "input_bytes": self._octets(attributes, "Input"),
                 "output_bytes": self._octets(attributes, "Output"),
                 "terminate_cause": attributes.get("Acct-Terminate-Cause"),
@@ -164,15 +259,9 @@ class IspRadiusController(http.Controller):
         return self._reply(204)
 
     @staticmethod
-    def _int(value):
-        try:
-            return max(int(value), 0)
-        except (TypeError, ValueError):
-            return 0
-
-    def _octets(self, attributes, direction):
-        return self._int(attributes.get(f"Acct-{direction}-Octets")) + (
-            self._int(attributes.get(f"Acct-{direction}-Gigawords")) << 32
+    def _octets(attributes, direction):
+        return attributes.get(f"Acct-{direction}-Octets", 0) + (
+            attributes.get(f"Acct-{direction}-Gigawords", 0) << 32
         )
 
     @http.route("/isp/radius/address-list", methods=["GET"], **API_ROUTE)
@@ -186,10 +275,10 @@ class IspRadiusController(http.Controller):
             request.env["isp.radius.session"].sudo()._isp_blocked_addresses(company)
         )
         if format == "mikrotik":
-            name = company.isp_radius_blocked_list or "blocked"
-            lines = [f'/ip firewall address-list remove [find list="{name}"]']
+            name = _routeros_string(company.isp_radius_blocked_list or "blocked")
+            lines = [f"/ip firewall address-list remove [find list={name}]"]
             lines += [
-                f'/ip firewall address-list add list="{name}" address={ip}'
+                f"/ip firewall address-list add list={name} address={ip}"
                 for ip in addresses
             ]
         else:

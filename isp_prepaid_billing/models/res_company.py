@@ -1,8 +1,14 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
+import re
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..tools import number_formats
+
+# Written into the RouterOS script of the address-list endpoint and sent to
+# routers as Mikrotik-Address-List: plain names only.
+ADDRESS_LIST_NAME = re.compile(r"[A-Za-z0-9_.-]{1,64}")
 
 NOTIFICATION_EVENTS = [
     ("invoice", "Invoice issued"),
@@ -165,7 +171,10 @@ class ResCompany(models.Model):
         string="Suspended Pool", default="suspended"
     )
     isp_radius_blocked_list = fields.Char(
-        string="Blocked Address List", default="blocked"
+        string="Blocked Address List",
+        default="blocked",
+        help="Router address list of blocked subscribers: letters, digits, '-', '_' "
+        "and '.', at most 64 characters.",
     )
     # Notifications
     isp_notify_invoice = fields.Boolean(string="Notify: Invoice Issued", default=True)
@@ -288,6 +297,18 @@ class ResCompany(models.Model):
             ):
                 raise ValidationError(
                     self.env._("Another company already uses this RADIUS API user.")
+                )
+
+    @api.constrains("isp_radius_blocked_list")
+    def _check_isp_radius_blocked_list(self):
+        for company in self.filtered("isp_radius_blocked_list"):
+            if not ADDRESS_LIST_NAME.fullmatch(company.isp_radius_blocked_list):
+                raise ValidationError(
+                    self.env._(
+                        'The blocked address list name "%(name)s" may contain only '
+                        "letters, digits, '-', '_' and '.', at most 64 characters.",
+                        name=company.isp_radius_blocked_list,
+                    )
                 )
 
     def _isp_notifies(self, event):
