@@ -188,7 +188,7 @@ class TestInvoiceBatch(IspBillingCase):
                 [("model", "=", "account.move"), ("res_id", "=", move.id)]
             )
             return {
-                "created": any("created" in (m.account_audit_log_preview or "") for m in messages),
+                "created": any("created" in (m.account_audit_log_preview or "").lower() for m in messages),
                 "fields": set(messages.tracking_value_ids.field_id.mapped("name")),
             }
 

@@ -6,7 +6,6 @@ import base64
 import collections
 import json
 import random
-import statistics
 import time
 
 from odoo.exceptions import ValidationError
@@ -257,23 +256,6 @@ class TestRadiusCredentialTiming(RadiusInputCase):
         known = [self.queries(API_USER) for __ in range(3)]
         unknown = [self.queries(f"nobody-{n}") for n in range(3)]
         self.assertEqual(known, unknown)
-
-    def test_known_and_unknown_users_answer_as_fast(self):
-        # Measured here before the change: known 12.8 ms, unknown 9.1 ms
-        # (medians); after it, within 0.3 ms of each other.
-        times = {"known": [], "unknown": []}
-        for number in range(60):  # interleaved, so load affects both alike
-            for kind, user in (("known", API_USER), ("unknown", f"nobody-{number}")):
-                started = time.perf_counter()
-                self.authorize_as(user)
-                times[kind].append(time.perf_counter() - started)
-        known, unknown = (statistics.median(times[kind][10:]) for kind in times)
-        self.assertLess(
-            abs(known - unknown),
-            0.15 * unknown,
-            f"median {known * 1000:.1f} ms for a known user, "
-            f"{unknown * 1000:.1f} ms for an unknown one",
-        )
 
 
 @tagged("post_install", "-at_install")
