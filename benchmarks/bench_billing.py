@@ -11,7 +11,7 @@ the same billing day, it times
 
 Each timed phase starts after a VACUUM ANALYZE of the database.
 
-Usage (see README): scripts/bench.sh [N ...]   (default: 1000 5000)
+Usage (see README): scripts/bench.sh [--audit-trail] [N ...]   (default: 1000 5000)
 Prints both rates, their ratio and the time per subscriber; not a test.
 """
 
@@ -134,6 +134,10 @@ def main():
     parser.add_argument("--config", required=True)
     parser.add_argument("--database", required=True)
     parser.add_argument("sizes", nargs="*", type=int, default=[1000, 5000])
+    parser.add_argument(
+        "--audit-trail", action="store_true",
+        help="turn on the company's audit trail: both sides then leave Odoo's trail "
+        "(creation message and tracked posting) on every invoice")
     args = parser.parse_args()
     config.parse_config(["-c", args.config, "--log-level=warn"])
     registry = odoo.modules.registry.Registry(args.database)
@@ -141,6 +145,8 @@ def main():
     for n in args.sizes:
         with registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
+            env.company.check_account_audit_trail = args.audit_trail
+            cr.commit()
             t0 = time.perf_counter()
             isp_partners = seed(env, n, f"n{n}-{int(t0)}")
             print(f"N={n}: seeded in {time.perf_counter() - t0:.0f}s", flush=True)

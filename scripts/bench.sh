@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmark our billing-day cycle against OCA contract's cron (not a test).
-# Usage: scripts/bench.sh [N ...]   (default 1000 5000)
+# Usage: scripts/bench.sh [--audit-trail] [N ...]   (default 1000 5000)
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
