@@ -182,6 +182,55 @@ class TestMoneyPath(IspBillingCase):
         self.assertEqual(fee.payment_state, "paid")
         self.assertBalance(customer, 10.0)
 
+    # === BAD INPUT: ANOTHER CURRENCY, PARTIAL, REVERSED === #
+
+    def test_payment_in_another_currency_pays_at_the_rate_of_its_day(self):
+        eur = self.setup_other_currency("EUR")  # 2 EUR for 1 of ours since 2017
+        customer, (january,) = self._recurring_with_invoices("Ole", months=1)
+        self.sweep(customer, "2026-01-16")
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": customer.id,
+                "amount": 60.0,
+                "currency_id": eur.id,
+                "date": "2026-01-18",
+                "journal_id": self.bank_journal.id,
+            }
+        )
+        with freeze_time("2026-01-18"):
+            payment.action_post()
+            self.end_transaction()
+        self.assertEqual(january.payment_state, "paid")
+        self.assertBalance(customer, 0.0)
+        self.assertLedgerIsBalance(customer)
+        self.assertStatus(customer, "active", "2026-01-18")
+
+    def test_partial_payment_leaves_the_rest_due_and_the_block(self):
+        customer, (january,) = self._recurring_with_invoices("Pia", months=1)
+        self.sweep(customer, "2026-01-16")
+        with freeze_time("2026-01-18"):
+            self.register_payment(january, "2026-01-18", amount=20.0)
+        self.assertEqual(january.payment_state, "partial")
+        self.assertMoney(january.amount_residual, 10.0)
+        self.assertBalance(customer, -10.0)
+        self.assertStatus(customer, "blocked", "2026-01-16")
+
+    def test_cancelled_payment_reopens_the_invoice_and_the_next_sweep_blocks(self):
+        customer, (january,) = self._recurring_with_invoices("Quy", months=1)
+        with freeze_time("2026-01-10"):
+            payment = self.register_payment(january, "2026-01-10")
+        self.assertEqual(january.payment_state, "paid")
+        payment.action_draft()
+        payment.action_cancel()
+        self.end_transaction()
+        self.assertEqual(january.payment_state, "not_paid")
+        self.assertBalance(customer, -30.0)
+        self.assertTrue(payment.isp_receipt_number, "the receipt number stays used")
+        self.sweep(customer, "2026-01-16")
+        self.assertStatus(customer, "blocked", "2026-01-16")
+
     # === BANK STATEMENT (OCA account_reconcile_oca, as accountants reconcile) === #
 
     def test_bank_statement_line_matched_with_an_invoice(self):
