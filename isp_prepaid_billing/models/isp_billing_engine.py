@@ -385,6 +385,110 @@ class IspBillingEngine(models.AbstractModel):
         return plan
 
     @api.model
+    def _charge_proforma(self, proforma, date):
+        """Charge the periods ``proforma`` lists (at the prices it showed) on
+        ``date``; periods a billing run charged already are not charged again.
+        Returns the tax invoice."""
+        periods = {}
+        for line in proforma.line_ids:
+            contract = line.contract_line_id.contract_id
+            period = periods.setdefault(
+                (contract, line.period_start),
+                PeriodCharge(
+                    contract=contract,
+                    start=line.period_start,
+                    end=line.period_end,
+                    factor=1,
+                ),
+            )
+            period.lines.append((line.contract_line_id, line.price_unit))
+        charged = (
+            self.env["isp.charge"]
+            .sudo()
+            .search(
+                [
+                    ("contract_id", "in", [p.contract.id for p in periods.values()]),
+                    ("period_start", "in", [p.start for p in periods.values()]),
+                ]
+            )
+        )
+        done = {(charge.contract_id, charge.period_start) for charge in charged}
+        pending = [period for key, period in periods.items() if key not in done]
+        if not pending:
+            return charged.move_id[:1]
+        plan = ChargePlan(
+            partner=proforma.partner_id,
+            date=date,
+            action="charge",
+            periods=pending,
+            total=proforma.amount_total,
+        )
+        self._apply([plan], date)
+        return plan.move
+
+    @api.model
+    def _invoice_prepayment(self, payment):
+        """Issue Invoice After Payment: the tax invoice of a prepaid customer's
+        payment, for its full amount (tax included), paid by the payment."""
+        company = payment.company_id
+        customer = payment.partner_id.commercial_partner_id
+        tax = company.isp_invoice_after_payment_tax_id
+        # A price-included tax takes the amount paid as the line's price; an
+        # excluded one takes the net amount, and the cent its rounding may
+        # lose is added as an untaxed line, so the invoice equals the payment.
+        price = payment.amount
+        if tax and not tax.price_include:
+            details = tax._get_tax_details(
+                payment.amount,
+                1.0,
+                precision_rounding=payment.currency_id.rounding,
+                special_mode="total_included",
+            )
+            price = payment.currency_id.round(details["total_excluded"])
+        text = company.with_context(lang=customer.lang).isp_invoice_after_payment_text
+        invoice = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": customer.id,
+                "company_id": company.id,
+                "journal_id": company._isp_invoice_journal().id,
+                "currency_id": payment.currency_id.id,
+                "invoice_date": payment.date,
+                "isp_is_billing": True,
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "name": text,
+                            "quantity": 1.0,
+                            "price_unit": price,
+                            "account_id": company.isp_prepaid_account_id.id,
+                            "tax_ids": [Command.set(tax.ids)],
+                        }
+                    )
+                ],
+            }
+        )
+        gap = payment.currency_id.round(payment.amount - invoice.amount_total)
+        if not payment.currency_id.is_zero(gap):
+            invoice.invoice_line_ids = [
+                Command.create(
+                    {
+                        "name": _("%(text)s (tax rounding)", text=text),
+                        "quantity": 1.0,
+                        "price_unit": gap,
+                        "account_id": company.isp_prepaid_account_id.id,
+                        "tax_ids": [Command.clear()],
+                    }
+                )
+            ]
+        invoice.action_post()
+        (invoice.line_ids + payment.move_id.line_ids).filtered(
+            lambda line: line.account_type == "asset_receivable" and not line.reconciled
+        ).reconcile()
+
+        return invoice
+
+    @api.model
     def _extend_service(self, plan):
         ends = defaultdict(lambda: None)
         for period in plan.periods:

@@ -11,7 +11,6 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from .isp_billing_engine import ChargePlan, PeriodCharge
 
 _logger = logging.getLogger(__name__)
 
@@ -339,49 +338,9 @@ class IspProforma(models.Model):
         return invoice
 
     def _isp_issue_invoice(self, date):
-        """Charge the proforma's periods through the engine; when the billing run
-        already charged them, the invoice it issued is the one."""
-        Engine = self.env["isp.billing.engine"]
-        periods = {}
-        for line in self.line_ids:
-            key = (line.contract_line_id.contract_id, line.period_start)
-            period = periods.setdefault(
-                key,
-                PeriodCharge(
-                    contract=line.contract_line_id.contract_id,
-                    start=line.period_start,
-                    end=line.period_end,
-                    factor=1,
-                ),
-            )
-            period.lines.append((line.contract_line_id, line.price_unit))
-        charged = (
-            self.env["isp.charge"]
-            .sudo()
-            .search(
-                [
-                    ("contract_id", "in", [p.contract.id for p in periods.values()]),
-                    ("period_start", "in", [p.start for p in periods.values()]),
-                ]
-            )
-        )
-        pending = [
-            period
-            for period in periods.values()
-            if not charged.filtered(
-                lambda c, p=period: (
-                    c.contract_id == p.contract and c.period_start == p.start
-                )
-            )
-        ]
-        if pending:
-            plan = ChargePlan(
-                partner=self.partner_id, date=date, action="charge", periods=pending
-            )
-            plan.total = self.amount_total
-            Engine._apply([plan], date)
-            return plan.move
-        return charged.move_id[:1]
+        """The tax invoice of the proforma's periods, made by the engine; when
+        a billing run already charged them, the invoice it issued."""
+        return self.env["isp.billing.engine"]._charge_proforma(self, date)
 
     def action_link_payment(self):
         self._isp_check_payable()
