@@ -102,7 +102,16 @@ class IspBillingEngine(models.AbstractModel):
         )
         if capped and not partner._isp_has_funds_for(plan.total, plan.balance):
             plan.action = "insufficient"
-            plan.message = _(
+            plan.message = self._refusal_message(plan)
+            return plan
+        plan.action = self._charge_or_request(plan)
+        return plan
+
+    @api.model
+    def _refusal_message(self, plan):
+        partner, currency = plan.partner, plan.partner.isp_currency_id
+        if partner.isp_billing_type == "prepaid":
+            return _(
                 "%(partner)s: balance %(balance)s is not enough to charge %(amount)s "
                 "(minimum balance %(minimum)s).",
                 partner=partner.display_name,
@@ -110,18 +119,14 @@ class IspBillingEngine(models.AbstractModel):
                 amount=currency.format(plan.total),
                 minimum=currency.format(partner._isp_floor() or 0.0),
             )
-            if partner.isp_billing_type != "prepaid":
-                plan.message = _(
-                    "%(partner)s: invoicing %(amount)s would take the debt beyond the "
-                    "credit limit of %(limit)s (balance %(balance)s).",
-                    partner=partner.display_name,
-                    amount=currency.format(plan.total),
-                    limit=currency.format(partner.isp_credit_limit),
-                    balance=currency.format(plan.balance),
-                )
-            return plan
-        plan.action = self._charge_or_request(plan)
-        return plan
+        return _(
+            "%(partner)s: invoicing %(amount)s would take the debt beyond the "
+            "credit limit of %(limit)s (balance %(balance)s).",
+            partner=partner.display_name,
+            amount=currency.format(plan.total),
+            limit=currency.format(partner.isp_credit_limit),
+            balance=currency.format(plan.balance),
+        )
 
     @api.model
     def _charge_or_request(self, plan):

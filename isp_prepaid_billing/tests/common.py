@@ -182,6 +182,17 @@ class IspBillingCase(AccountTestInvoicingCommon):
         if on_date:
             self.assertEqual(partner.isp_status_date, fields.Date.to_date(on_date))
 
+    def assertBalanceIsReceivable(self, partner):
+        """The balance is what the partner ledger says: minus the receivable."""
+        lines = self.env["account.move.line"].search(
+            [
+                ("partner_id", "=", partner.id),
+                ("account_type", "=", "asset_receivable"),
+                ("parent_state", "=", "posted"),
+            ]
+        )
+        self.assertBalance(partner, -sum(lines.mapped("balance")))
+
     def assertBalance(self, partner, expected):
         partner.invalidate_recordset(["isp_balance"])
         self.assertMoney(partner.isp_balance, expected)

@@ -109,16 +109,6 @@ class TestMoneyMatrix(IspPortalCase):
         self.end_transaction()
         return Payment.search([("partner_id", "=", customer.id)]) - before
 
-    def assertBooksAgree(self, customer):
-        lines = self.env["account.move.line"].search(
-            [
-                ("partner_id", "=", customer.id),
-                ("account_type", "=", "asset_receivable"),
-                ("parent_state", "=", "posted"),
-            ]
-        )
-        self.assertBalance(customer, -sum(lines.mapped("balance")))
-
     def test_invoiced_customers(self):
         if "reconcile_data_info" not in self.env["account.bank.statement.line"]._fields:
             self.skipTest("account_reconcile_oca is not installed")
@@ -130,7 +120,7 @@ class TestMoneyMatrix(IspPortalCase):
                         payments = self.bring_money(way, customer, invoice)
                         self.assertIn(invoice.payment_state, ("paid", "in_payment", "reversed"))
                         self.assertBalance(customer, 0.0)
-                        self.assertBooksAgree(customer)
+                        self.assertBalanceIsReceivable(customer)
                         self.assertStatus(customer, "active")
                         expected_payments = 0 if way in ("statement", "credit_note") else 1
                         self.assertEqual(len(payments), expected_payments)
@@ -143,7 +133,7 @@ class TestMoneyMatrix(IspPortalCase):
                     customer, __ = self.customer_owing("prepaid", blocked)
                     self.assertStatus(customer, "blocked" if blocked else "active")
                     payments = self.bring_money(way, customer, self.env["account.move"])
-                    self.assertBooksAgree(customer)
+                    self.assertBalanceIsReceivable(customer)
                     if blocked:
                         # The money charges the period at once and reactivates.
                         self.assertStatus(customer, "active")
