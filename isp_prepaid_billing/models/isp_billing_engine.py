@@ -844,6 +844,36 @@ class IspBillingEngine(models.AbstractModel):
         return decisions
 
     @api.model
+    def _plan_reactivation(self, partners, date):
+        """After money arrived: blocked recurring and postpaid customers whose
+        balance is back at or above their minimum, with no unpaid proforma past
+        its blocking day. (Blocked prepaid customers come back by being charged.)
+        The daily sweep does not reactivate: a block staff set stays until paid."""
+        blocked = partners.filtered(
+            lambda p: p.isp_status == "blocked" and p.isp_billing_type != "prepaid"
+        )
+        if not blocked:
+            return []
+        unpaid_requests = (
+            self.env["isp.proforma"]
+            ._isp_open_requests(blocked)
+            .filtered(lambda proforma: proforma.isp_block_date <= date)
+            .partner_id
+        )
+        return [
+            StatusDecision(
+                partner,
+                "reactivate",
+                _(
+                    "Balance %(balance)s is back above the minimum",
+                    balance=partner.isp_currency_id.format(partner.isp_balance),
+                ),
+            )
+            for partner in blocked - unpaid_requests
+            if partner._isp_has_funds_for(0.0)
+        ]
+
+    @api.model
     def _isp_invoice_domain(self, partners):
         return [
             ("partner_id", "in", partners.ids),
@@ -986,6 +1016,8 @@ class IspBillingEngine(models.AbstractModel):
                 partner._isp_set_status("blocked", decision.reason, date)
             elif decision.action == "deactivate":
                 partner._isp_set_status("inactive", decision.reason, date)
+            elif decision.action == "reactivate":
+                partner._isp_set_status("active", decision.reason, date)
             else:
                 partner.isp_credit_blocked = decision.action == "credit_block"
                 partner.message_post(body=decision.reason, subtype_xmlid="mail.mt_note")

@@ -9,6 +9,7 @@ RUN_LINE_ACTIONS = [
     ("already", "Already Charged"),
     ("block", "Block"),
     ("deactivate", "Deactivate"),
+    ("reactivate", "Reactivate"),
     ("credit_block", "Block Credit"),
     ("credit_unblock", "Restore Credit"),
     ("error", "Error"),

@@ -427,40 +427,17 @@ class ResPartner(models.Model):
         prepaid = customers.filtered(lambda p: p.isp_billing_type == "prepaid")
         if prepaid:
             self.env["isp.billing.engine"]._execute(prepaid, date)
-        (customers - prepaid)._isp_reactivate_if_funded(date)
+        others = customers - prepaid
+        if others:
+            Engine = self.env["isp.billing.engine"]
+            others._isp_refresh_balance()
+            Engine._apply_status(Engine._plan_reactivation(others, date), date)
 
     def _isp_refresh_balance(self):
         """Re-read the balances of the whole recordset in one grouped query: the
         balance is not stored, so the cache knows nothing of new entries."""
         self.invalidate_recordset(["isp_balance"])
         self.mapped("isp_balance")
-
-    def _isp_reactivate_if_funded(self, date):
-        self._isp_refresh_balance()
-        unpaid_requests = (
-            self.env["isp.proforma"]
-            ._isp_open_requests(self)
-            .filtered(lambda proforma: proforma.isp_block_date <= date)
-            .partner_id
-        )
-        funded = self.filtered(
-            lambda p: (
-                p.isp_status == "blocked"
-                and p.isp_billing_type != "prepaid"
-                and p not in unpaid_requests
-                and p._isp_has_funds_for(0.0)
-            )
-        )
-        for partner in funded:
-            partner._isp_set_status(
-                "active",
-                _(
-                    "Balance %(balance)s is back above the minimum",
-                    balance=partner.isp_currency_id.format(partner.isp_balance),
-                ),
-                date,
-            )
-        return funded
 
     # === SERVICE SUMMARY (portal) === #
 
