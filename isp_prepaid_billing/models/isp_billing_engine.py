@@ -821,7 +821,9 @@ class IspBillingEngine(models.AbstractModel):
                 and not partner.isp_do_not_block
             ):
                 partner._isp_set_status(
-                    "blocked", _("Insufficient funds: %(msg)s", msg=plan.message), date
+                    "blocked",
+                    _("Insufficient funds: %(msg)s", msg=plan.message.rstrip(".")),
+                    date,
                 )
             elif partner.isp_billing_type != "prepaid":
                 partner.message_post(body=plan.message, subtype_xmlid="mail.mt_note")

@@ -1,5 +1,8 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+import time
+
+from odoo import _, api, fields, models
+from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
 ISP_PURPOSES = [
@@ -19,6 +22,36 @@ class PaymentTransaction(models.Model):
     isp_proforma_id = fields.Many2one(
         "isp.proforma", string="ISP Proforma", readonly=True
     )
+    isp_offer_nonce = fields.Char(
+        readonly=True,
+        copy=False,
+        help="The single-use token of the payment page this transaction came from.",
+    )
+
+    def init(self):
+        # One transaction per payment page: a second browser session (or a
+        # replay) with the same page token cannot make the customer pay twice.
+        self.env.cr.execute(
+            SQL(
+                "CREATE UNIQUE INDEX IF NOT EXISTS payment_transaction_isp_offer_nonce "
+                "ON payment_transaction (isp_offer_nonce) WHERE isp_offer_nonce IS NOT NULL"
+            )
+        )
+
+    @api.model
+    def _isp_check_offer(self, nonce, expires):
+        """Refuse a payment page that expired or already made a transaction."""
+        if not nonce or expires < time.time():
+            raise ValidationError(
+                _("This payment page has expired: reload it to pay.")
+            )
+        if self.sudo().search_count([("isp_offer_nonce", "=", nonce)], limit=1):
+            raise ValidationError(
+                _(
+                    "A payment was already started from this page: reload the page "
+                    "to pay again."
+                )
+            )
 
     def _post_process(self):
         # The status poll and the post-processing cron may handle the same

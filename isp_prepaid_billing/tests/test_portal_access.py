@@ -68,6 +68,11 @@ class TestPortalAccess(IspPortalCase, HttpCase):
         bob_invoice, __, bob_proforma = self.documents(self.bob)
         for foreign in (bob_invoice.name, bob_proforma.name, "Bob Portal"):
             self.assertNotIn(foreign, page)
+        # The breadcrumb is the page's own, not the last invoice listed on it.
+        breadcrumb = page[page.index('<ol class="o_portal_submenu breadcrumb'):]
+        breadcrumb = breadcrumb[: breadcrumb.index("</ol>")]
+        self.assertIn("Internet service", breadcrumb)
+        self.assertNotIn(invoice.name, breadcrumb)
         self.assertIn('href="/my/isp"', self.url_open("/my").text)
 
     def test_another_subscribers_documents_are_out_of_reach(self):
