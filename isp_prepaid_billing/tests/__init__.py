@@ -16,3 +16,4 @@ from . import test_refill_cards
 from . import test_portal_tours
 from . import test_portal_access
 from . import test_radius
+from . import test_portal_record_rules
