@@ -7,6 +7,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..tools import refill_codes
+from ..tools.staff import check_staff
 
 _logger = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class IspRefillCard(models.Model):
     ]
 
     def action_disable(self):
+        check_staff(self.env, manager=True)
         used = self.filtered(lambda card: card.state == "redeemed")
         if used:
             raise UserError(

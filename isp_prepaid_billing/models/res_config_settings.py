@@ -1,6 +1,8 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
 from odoo import fields, models
 
+from ..tools.staff import check_staff
+
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
@@ -165,6 +167,7 @@ class ResConfigSettings(models.TransientModel):
     )
 
     def action_isp_update_customers(self):
+        check_staff(self.env, manager=True)
         return self.env["ir.actions.act_window"]._for_xml_id(
             "isp_prepaid_billing.isp_customer_update_action"
         )

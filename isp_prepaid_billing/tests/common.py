@@ -239,7 +239,7 @@ class IspPortalCase(IspBillingCase):
         answer = response.json()
         if "error" in answer:
             return None, answer["error"]["data"]
-        return answer["result"], None
+        return answer.get("result"), None  # a method returning None answers no result
 
     def demo_transaction(self, partner, amount, **values):
         """A demo provider transaction of ``partner`` for ``amount``."""
