@@ -40,6 +40,15 @@ class IspRefillAttempt(models.Model):
         )
 
     @api.model
+    def _isp_limit_keys(self, user, ip_address):
+        """The isp.refill.throttle keys the wrong codes of ``user`` at
+        ``ip_address`` are counted by."""
+        keys = [f"user:{user.id}"]
+        if ip_address:
+            keys.append(f"ip:{ip_address}")
+        return keys
+
+    @api.model
     def _isp_blocked_until(self, user, ip_address, company):
         """When the user or address has used up its wrong codes, the moment the
         oldest of them leaves the window; otherwise False."""

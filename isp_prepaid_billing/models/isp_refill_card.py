@@ -95,6 +95,11 @@ class IspRefillCard(models.Model):
         partner = partner.commercial_partner_id
         company = partner.isp_company_id or self.env.company
         Attempt = self.env["isp.refill.attempt"].sudo()
+        # Counting the wrong codes and logging this attempt are one step: the
+        # limiter keys stay taken until this transaction ends.
+        self.env["isp.refill.throttle"].sudo()._isp_lock(
+            Attempt._isp_limit_keys(self.env.user, ip_address)
+        )
         blocked_until = Attempt._isp_blocked_until(self.env.user, ip_address, company)
         if blocked_until:
             return None, _(

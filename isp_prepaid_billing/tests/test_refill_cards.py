@@ -2,10 +2,12 @@
 import base64
 import csv
 import io
+import threading
 from datetime import timedelta
 
 from odoo import SUPERUSER_ID, api, fields, sql_db
 from odoo.exceptions import ValidationError
+from odoo.service.model import retrying
 from odoo.tests import BaseCase, freeze_time, get_db_name, tagged
 
 from .common import IspBillingCase, race_on_two_connections
@@ -230,4 +232,67 @@ class TestRefillCardConcurrency(BaseCase):
             with sql_db.db_connect(db).cursor() as cr:
                 cr.execute("DELETE FROM isp_refill_card WHERE id = %s", [ids[1]])
                 cr.execute("DELETE FROM isp_refill_card_batch WHERE id = %s", [ids[0]])
+                cr.commit()
+
+    def test_parallel_wrong_codes_are_checked_no_more_than_the_limit(self):
+        """Many wrong codes at once from one user (a script): each request has
+        read the database before it redeems, as a web request has, and the
+        limit still holds: only the allowed number of codes is looked up."""
+        db = get_db_name()
+        count, address = 12, "192.0.2.201"
+        with sql_db.db_connect(db).cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            partner = env["res.partner"].create({"name": f"Race {id(self)}"})
+            limit = env.company.isp_refill_max_failures
+            cr.commit()
+        started, go = [], threading.Event()
+        answers, errors = [], []
+
+        def redeem(number):
+            try:
+                with sql_db.db_connect(db).cursor() as cr:
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+
+                    def once():
+                        customer = env["res.partner"].browse(partner.id)
+                        customer.name  # the transaction's snapshot starts here
+                        if not go.is_set():
+                            started.append(number)
+                            go.wait(10)
+                        code = f"ZZZZ-ZZZZ-ZZZZ-{number:04d}"
+                        return env["isp.refill.card"]._isp_redeem(code, customer, address)
+
+                    answers.append(retrying(once, env)[1])
+            except Exception as error:  # noqa: BLE001 - surfaced by the assertion
+                errors.append(error)
+
+        threads = [threading.Thread(target=redeem, args=(n,)) for n in range(count)]
+        try:
+            for thread in threads:
+                thread.start()
+            for __ in range(100):
+                if len(started) == count:
+                    break
+                threading.Event().wait(0.1)
+            go.set()
+            for thread in threads:
+                thread.join(60)
+            self.assertFalse(errors)
+            with sql_db.db_connect(db).cursor() as cr:
+                cr.execute(
+                    "SELECT count(*) FROM isp_refill_attempt WHERE partner_id = %s "
+                    "AND result = 'unknown'",
+                    [partner.id],
+                )
+                checked = cr.fetchone()[0]
+            self.assertLessEqual(checked, limit, "wrong codes looked up")
+            refused = [answer for answer in answers if "Too many wrong codes" in answer]
+            self.assertEqual(len(refused), count - checked)
+        finally:
+            go.set()
+            with sql_db.db_connect(db).cursor() as cr:
+                cr.execute(
+                    "DELETE FROM isp_refill_attempt WHERE partner_id = %s", [partner.id]
+                )
+                cr.execute("DELETE FROM res_partner WHERE id = %s", [partner.id])
                 cr.commit()
