@@ -1,6 +1,8 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
+from ..tools import client_address
 from ..tools.staff import check_staff
 
 
@@ -165,6 +167,27 @@ class ResConfigSettings(models.TransientModel):
     isp_invoice_number_format = fields.Char(
         related="company_id.isp_journal_id.isp_number_format", readonly=False
     )
+
+    isp_trusted_proxies = fields.Char(
+        string="Trusted Proxies",
+        config_parameter=client_address.TRUSTED_PROXIES_PARAM,
+        help="Reverse proxies (addresses or networks, comma separated) whose "
+        "X-Forwarded-For is believed in proxy mode, for the suspended page and the "
+        "refill card limit. Empty: every visitor is known by their connection's address.",
+    )
+
+    @api.constrains("isp_trusted_proxies")
+    def _check_isp_trusted_proxies(self):
+        for settings in self:
+            try:
+                client_address.parse_networks(settings.isp_trusted_proxies)
+            except ValueError as error:
+                raise ValidationError(
+                    self.env._(
+                        "Trusted proxies: %(entry)s is not an IP address or network.",
+                        entry=error.args[0],
+                    )
+                ) from None
 
     def action_isp_update_customers(self):
         check_staff(self.env, manager=True)

@@ -18,3 +18,4 @@ from . import test_portal_access
 from . import test_radius
 from . import test_portal_record_rules
 from . import test_staff_actions
+from . import test_portal_proxy

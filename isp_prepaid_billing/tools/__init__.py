@@ -3,3 +3,4 @@ from . import number_formats
 from . import refill_codes
 from . import radius_packet
 from . import staff
+from . import client_address
