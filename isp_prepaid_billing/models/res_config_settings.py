@@ -116,6 +116,9 @@ class ResConfigSettings(models.TransientModel):
     isp_refill_max_failures = fields.Integer(
         related="company_id.isp_refill_max_failures", readonly=False
     )
+    isp_refill_max_failures_address = fields.Integer(
+        related="company_id.isp_refill_max_failures_address", readonly=False
+    )
     isp_radius_api_user = fields.Char(
         related="company_id.isp_radius_api_user", readonly=False
     )

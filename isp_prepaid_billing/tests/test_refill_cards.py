@@ -78,6 +78,12 @@ class TestRefillCards(IspBillingCase):
         wizard.action_done()
         self.assertFalse(wizard.exists(), "closing forgets the clear codes")
 
+    def test_the_limit_per_address_cannot_undercut_the_limit_per_user(self):
+        with self.assertRaisesRegex(ValidationError, "cannot be fewer"):
+            self.company.write(
+                {"isp_refill_max_failures": 5, "isp_refill_max_failures_address": 4}
+            )
+
     def test_bad_batches_are_refused(self):
         Generate = self.env["isp.refill.card.generate"]
         for values, message in [
@@ -162,34 +168,46 @@ class TestRefillCards(IspBillingCase):
             ["disabled", "expired", "unknown", "unknown"],
         )
 
-    def test_wrong_codes_are_rate_limited_per_user_and_address(self):
+    def test_wrong_codes_are_limited_per_user_not_per_shared_address(self):
         customer = self.make_subscriber("Kim")
-        good_code = self.generate(count=1)._cards()[0][1]
+        good_codes = [code for __, code in self.generate(count=2)._cards()]
         self.company.isp_refill_max_failures = 3
+        cgnat = "198.51.100.7"  # the carrier-grade NAT many subscribers share
         for __ in range(3):
-            __, error = self.redeem("AAAA-AAAA-AAAA-AAAA", customer, ip="198.51.100.7")
+            __, error = self.redeem("AAAA-AAAA-AAAA-AAAA", customer, ip=cgnat)
             self.assertIn("not valid", error)
 
-        payment, error = self.redeem(good_code, customer, ip="198.51.100.7")
+        payment, error = self.redeem(good_codes[0], customer, ip=cgnat)
         self.assertFalse(payment)
         self.assertIn("Too many wrong codes", error)
         # The same user from another address is still the same user.
-        payment, error = self.redeem(good_code, customer, ip="203.0.113.9")
+        payment, error = self.redeem(good_codes[0], customer, ip="203.0.113.9")
         self.assertIn("Too many wrong codes", error)
-        # Another user on that address is refused too; elsewhere they pass.
-        other_user = self.make_user(
-            "kim2", "isp_prepaid_billing.isp_prepaid_billing_group_manager"
+        # Another subscriber behind the same address is not locked out.
+        neighbour = self.make_subscriber("Lee")
+        Card = self.env["isp.refill.card"].with_user(
+            self.make_user("lee", "isp_prepaid_billing.isp_prepaid_billing_group_manager")
         )
-        Card = self.env["isp.refill.card"].with_user(other_user)
-        payment, error = Card._isp_redeem(good_code, customer, "198.51.100.7")
-        self.assertIn("Too many wrong codes", error)
-        payment, error = Card._isp_redeem(good_code, customer, "203.0.113.9")
+        payment, error = Card._isp_redeem(good_codes[0], neighbour, cgnat)
         self.assertFalse(error)
         self.assertMoney(payment.amount, 20.0)
+        # The address as a whole has a much higher ceiling (50 by default).
+        self.assertEqual(self.company.isp_refill_max_failures_address, 50)
+        self.company.isp_refill_max_failures_address = 5
+        for __ in range(2):
+            __, error = Card._isp_redeem("AAAA-AAAA-AAAA-AAAA", neighbour, cgnat)
+            self.assertIn("not valid", error)
+        Card = Card.with_user(
+            self.make_user("max", "isp_prepaid_billing.isp_prepaid_billing_group_manager")
+        )
+        payment, error = Card._isp_redeem(good_codes[1], neighbour, cgnat)
+        self.assertIn("Too many wrong codes", error)
+        payment, error = Card._isp_redeem(good_codes[1], neighbour, "203.0.113.10")
+        self.assertFalse(error)
 
         # The window is 15 minutes.
         with freeze_time(fields.Datetime.now() + timedelta(minutes=16)):
-            __, error = self.redeem("AAAA-AAAA-AAAA-AAAA", customer, ip="198.51.100.7")
+            __, error = self.redeem("AAAA-AAAA-AAAA-AAAA", customer, ip=cgnat)
         self.assertIn("not valid", error)
 
 
