@@ -14,6 +14,7 @@
         "security/isp_prepaid_billing_groups.xml",
         "security/ir.model.access.csv",
         "security/isp_prepaid_billing_security.xml",
+        "security/contract_security.xml",
         # data
         "data/ir_cron_data.xml",
         "data/isp_journal_data.xml",

@@ -1,4 +1,6 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
+import logging
+
 from werkzeug.exceptions import NotFound
 
 from odoo import _, fields, http
@@ -8,6 +10,10 @@ from odoo.tools import float_round
 
 from odoo.addons.payment import utils as payment_utils
 from odoo.addons.payment.controllers.portal import PaymentPortal
+
+from ..tools import client_address
+
+_logger = logging.getLogger(__name__)
 
 PURPOSES = ("topup", "prepay", "reactivate", "proforma")
 DOCUMENTS_SHOWN = 10
@@ -28,6 +34,22 @@ class IspPortal(PaymentPortal):
             return None
         customer = user.partner_id.commercial_partner_id.sudo()
         return customer if customer.isp_billing_enabled else None
+
+    @staticmethod
+    def _isp_client_address():
+        """The visitor's address: forwarded addresses count only from the
+        trusted proxies of the settings (see tools/client_address.py)."""
+        setting = (
+            request.env["ir.config_parameter"]
+            .sudo()
+            .get_param(client_address.TRUSTED_PROXIES_PARAM, "")
+        )
+        try:
+            trusted = client_address.parse_networks(setting)
+        except ValueError as error:
+            _logger.warning("Ignoring the trusted proxies: %s is no address", error)
+            trusted = []
+        return client_address.client_address(request.httprequest, trusted)
 
     @staticmethod
     def _isp_today(customer):
@@ -395,7 +417,7 @@ class IspPortal(PaymentPortal):
         }
         if request.httprequest.method == "POST":
             payment, error = request.env["isp.refill.card"]._isp_redeem(
-                code, customer, request.httprequest.remote_addr
+                code, customer, self._isp_client_address()
             )
             values.update(payment=payment, error=error)
             if payment:
@@ -415,7 +437,7 @@ class IspPortal(PaymentPortal):
         session = (
             request.env["isp.radius.session"]
             .sudo()
-            ._isp_open_for_address(request.httprequest.remote_addr)
+            ._isp_open_for_address(self._isp_client_address())
         )
         return request.render(
             "isp_prepaid_billing.isp_suspended_page",

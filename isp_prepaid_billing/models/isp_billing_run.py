@@ -4,6 +4,8 @@ import logging
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools.staff import check_staff
+
 _logger = logging.getLogger(__name__)
 
 RUN_STATES = [("draft", "Draft"), ("preview", "Previewed"), ("done", "Done")]
@@ -67,6 +69,7 @@ class IspBillingRun(models.Model):
 
     def action_preview(self):
         """List what would be charged, invoiced, blocked; write no accounting entry."""
+        check_staff(self.env)
         for run in self:
             if run.state == "done":
                 raise UserError(_("A confirmed run cannot be previewed again."))
@@ -81,6 +84,7 @@ class IspBillingRun(models.Model):
 
     def action_confirm(self):
         """Execute the run for its date; the lines then show what was done."""
+        check_staff(self.env)
         for run in self:
             if run.state == "done":
                 raise UserError(_("This billing run was already confirmed."))

@@ -11,6 +11,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..tools.staff import check_staff
 
 _logger = logging.getLogger(__name__)
 
@@ -343,6 +344,7 @@ class IspProforma(models.Model):
         return self.env["isp.billing.engine"]._charge_proforma(self, date)
 
     def action_link_payment(self):
+        check_staff(self.env)
         self._isp_check_payable()
         return {
             "type": "ir.actions.act_window",
@@ -353,10 +355,12 @@ class IspProforma(models.Model):
         }
 
     def action_cancel(self):
+        check_staff(self.env)
         self._isp_check_payable()
         self.state = "cancel"
 
     def action_send(self):
+        check_staff(self.env)
         for proforma in self:
             self.env["isp.notification"]._isp_queue(
                 "proforma",
@@ -367,6 +371,7 @@ class IspProforma(models.Model):
             )._isp_send()
 
     def action_print(self):
+        check_staff(self.env)
         return self.env.ref(
             "isp_prepaid_billing.action_report_isp_proforma"
         ).report_action(self)

@@ -40,18 +40,41 @@ class IspRefillAttempt(models.Model):
         )
 
     @api.model
-    def _isp_blocked_until(self, user, ip_address, company):
-        """When the user or address has used up its wrong codes, the moment the
-        oldest of them leaves the window; otherwise False."""
-        since = fields.Datetime.now() - FAILURE_WINDOW
-        who = [("user_id", "=", user.id)]
+    def _isp_limit_keys(self, user, ip_address):
+        """The isp.refill.throttle keys the wrong codes of ``user`` at
+        ``ip_address`` are counted by."""
+        keys = [f"user:{user.id}"]
         if ip_address:
-            who = ["|", ("ip_address", "=", ip_address), *who]
-        failures = self.search(
-            [*who, ("result", "=", "unknown"), ("create_date", ">=", since)],
-            order="create_date desc",
-            limit=company.isp_refill_max_failures,
-        )
-        if len(failures) < company.isp_refill_max_failures:
-            return False
-        return failures[-1].create_date + FAILURE_WINDOW
+            keys.append(f"ip:{ip_address}")
+        return keys
+
+    @api.model
+    def _isp_blocked_until(self, user, ip_address, company):
+        """When the user has used up their wrong codes, or everyone at the
+        address the address's (much higher) allowance, the moment the oldest of
+        them leaves the window; otherwise False.
+
+        The user is what the limit is about: many subscribers share an address
+        behind carrier-grade NAT, and one of them must not lock out the others.
+        Codes are random and carry no card series, so a wrong code names no
+        series to count against."""
+        since = fields.Datetime.now() - FAILURE_WINDOW
+        limits = [([("user_id", "=", user.id)], company.isp_refill_max_failures)]
+        if ip_address:
+            limits.append(
+                (
+                    [("ip_address", "=", ip_address)],
+                    company.isp_refill_max_failures_address,
+                )
+            )
+        until = False
+        for who, limit in limits:
+            failures = self.search(
+                [*who, ("result", "=", "unknown"), ("create_date", ">=", since)],
+                order="create_date desc",
+                limit=limit,
+            )
+            if len(failures) >= limit:
+                end = failures[-1].create_date + FAILURE_WINDOW
+                until = max(until, end) if until else end
+        return until

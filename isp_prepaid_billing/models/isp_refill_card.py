@@ -7,6 +7,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..tools import refill_codes
+from ..tools.staff import check_staff
 
 _logger = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class IspRefillCard(models.Model):
     ]
 
     def action_disable(self):
+        check_staff(self.env, manager=True)
         used = self.filtered(lambda card: card.state == "redeemed")
         if used:
             raise UserError(
@@ -93,6 +95,11 @@ class IspRefillCard(models.Model):
         partner = partner.commercial_partner_id
         company = partner.isp_company_id or self.env.company
         Attempt = self.env["isp.refill.attempt"].sudo()
+        # Counting the wrong codes and logging this attempt are one step: the
+        # limiter keys stay taken until this transaction ends.
+        self.env["isp.refill.throttle"].sudo()._isp_lock(
+            Attempt._isp_limit_keys(self.env.user, ip_address)
+        )
         blocked_until = Attempt._isp_blocked_until(self.env.user, ip_address, company)
         if blocked_until:
             return None, _(

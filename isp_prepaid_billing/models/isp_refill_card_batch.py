@@ -1,6 +1,8 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
 from odoo import _, api, fields, models
 
+from ..tools.staff import check_staff
+
 
 class IspRefillCardBatch(models.Model):
     _name = "isp.refill.card.batch"
@@ -57,6 +59,7 @@ class IspRefillCardBatch(models.Model):
 
     def action_disable(self):
         """Disable the batch's unused cards (lost, stolen or withdrawn)."""
+        check_staff(self.env, manager=True)
         cards = self.card_ids.filtered(lambda card: card.state == "available")
         cards.action_disable()
         for batch in self:
@@ -64,6 +67,7 @@ class IspRefillCardBatch(models.Model):
         return True
 
     def action_view_cards(self):
+        check_staff(self.env)
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "isp_prepaid_billing.action_isp_refill_card"

@@ -2,6 +2,8 @@
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools.staff import check_staff
+
 
 class IspStatement(models.TransientModel):
     """Customer statement for a date range, read from the customer's receivable
@@ -80,6 +82,7 @@ class IspStatement(models.TransientModel):
         }.get(move.move_type, _("Payment") if line.credit else _("Entry"))
 
     def action_print(self):
+        check_staff(self.env)
         return self.env.ref(
             "isp_prepaid_billing.action_report_isp_statement"
         ).report_action(self)

@@ -147,8 +147,15 @@ class ResCompany(models.Model):
     isp_refill_max_failures = fields.Integer(
         string="Wrong Refill Codes Allowed",
         default=5,
-        help="Wrong refill card codes a user or an address may enter in 15 minutes "
-        "before further attempts are refused.",
+        help="Wrong refill card codes a user may enter in 15 minutes before their "
+        "further attempts are refused.",
+    )
+    isp_refill_max_failures_address = fields.Integer(
+        string="Wrong Refill Codes per Address",
+        default=50,
+        help="Wrong refill card codes all users of one address may enter in 15 "
+        "minutes. Many subscribers can share an address (carrier-grade NAT): keep it "
+        "well above the limit per user, e.g. 10 times.",
     )
     # Network (RADIUS)
     isp_radius_api_user = fields.Char(
@@ -242,7 +249,12 @@ class ResCompany(models.Model):
                     )
                 )
 
-    @api.constrains("isp_topup_minimum", "isp_topup_amounts", "isp_refill_max_failures")
+    @api.constrains(
+        "isp_topup_minimum",
+        "isp_topup_amounts",
+        "isp_refill_max_failures",
+        "isp_refill_max_failures_address",
+    )
     def _check_isp_portal_settings(self):
         for company in self:
             if company.currency_id.compare_amounts(company.isp_topup_minimum, 0.0) < 0:
@@ -251,6 +263,14 @@ class ResCompany(models.Model):
                 )
             company._isp_topup_choices()
             company._isp_check_range("isp_refill_max_failures", 1, 100)
+            company._isp_check_range("isp_refill_max_failures_address", 1, 10000)
+            if company.isp_refill_max_failures_address < company.isp_refill_max_failures:
+                raise ValidationError(
+                    self.env._(
+                        "The wrong refill codes allowed per address cannot be fewer than "
+                        "those allowed per user."
+                    )
+                )
 
     def _isp_topup_choices(self):
         """The suggested top-up amounts, checked: numbers at or above the minimum."""

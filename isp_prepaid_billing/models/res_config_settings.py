@@ -1,5 +1,9 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..tools import client_address
+from ..tools.staff import check_staff
 
 
 class ResConfigSettings(models.TransientModel):
@@ -115,6 +119,9 @@ class ResConfigSettings(models.TransientModel):
     isp_refill_max_failures = fields.Integer(
         related="company_id.isp_refill_max_failures", readonly=False
     )
+    isp_refill_max_failures_address = fields.Integer(
+        related="company_id.isp_refill_max_failures_address", readonly=False
+    )
     isp_radius_api_user = fields.Char(
         related="company_id.isp_radius_api_user", readonly=False
     )
@@ -167,7 +174,29 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.isp_journal_id.isp_number_format", readonly=False
     )
 
+    isp_trusted_proxies = fields.Char(
+        string="Trusted Proxies",
+        config_parameter=client_address.TRUSTED_PROXIES_PARAM,
+        help="Reverse proxies (addresses or networks, comma separated) whose "
+        "X-Forwarded-For is believed in proxy mode, for the suspended page and the "
+        "refill card limit. Empty: every visitor is known by their connection's address.",
+    )
+
+    @api.constrains("isp_trusted_proxies")
+    def _check_isp_trusted_proxies(self):
+        for settings in self:
+            try:
+                client_address.parse_networks(settings.isp_trusted_proxies)
+            except ValueError as error:
+                raise ValidationError(
+                    self.env._(
+                        "Trusted proxies: %(entry)s is not an IP address or network.",
+                        entry=error.args[0],
+                    )
+                ) from None
+
     def action_isp_update_customers(self):
+        check_staff(self.env, manager=True)
         return self.env["ir.actions.act_window"]._for_xml_id(
             "isp_prepaid_billing.isp_customer_update_action"
         )

@@ -9,6 +9,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_date
 
+from ..tools.staff import check_staff
 from .isp_billing_settings_mixin import ISP_SETTING_FIELDS
 
 _logger = logging.getLogger(__name__)
@@ -262,6 +263,7 @@ class ResPartner(models.Model):
 
     def action_isp_charge_and_invoice(self):
         """Charge the current period of prepaid customers from their balance."""
+        check_staff(self.env)
         date = fields.Date.context_today(self)
         for partner in self:
             partner._isp_check_billable()
@@ -286,21 +288,25 @@ class ResPartner(models.Model):
         }
 
     def action_isp_block(self):
+        check_staff(self.env)
         self._isp_set_status(
             "blocked", _("Blocked by %(user)s", user=self.env.user.name)
         )
 
     def action_isp_activate(self):
+        check_staff(self.env)
         self._isp_set_status(
             "active", _("Activated by %(user)s", user=self.env.user.name)
         )
 
     def action_isp_deactivate(self):
+        check_staff(self.env)
         self._isp_set_status(
             "inactive", _("Deactivated by %(user)s", user=self.env.user.name)
         )
 
     def action_isp_view_charges(self):
+        check_staff(self.env)
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "isp_prepaid_billing.isp_charge_action"
         )
@@ -310,6 +316,7 @@ class ResPartner(models.Model):
     # === BUSINESS METHODS === #
 
     def action_isp_create_proforma(self):
+        check_staff(self.env)
         self._isp_check_billable()
         today = fields.Date.context_today(self)
         proformas = self.env["isp.proforma"]._isp_create_for(
@@ -327,6 +334,7 @@ class ResPartner(models.Model):
         ) | {"res_id": proformas.id, "views": [(False, "form")]}
 
     def action_isp_payment_calendar(self):
+        check_staff(self.env)
         self.ensure_one()
         self.check_access("read")
         entries = self.env["isp.payment.forecast"]._isp_build(
@@ -339,6 +347,7 @@ class ResPartner(models.Model):
         return action
 
     def action_isp_statement(self):
+        check_staff(self.env)
         self.ensure_one()
         today = fields.Date.context_today(self)
         action = self.env["ir.actions.act_window"]._for_xml_id(

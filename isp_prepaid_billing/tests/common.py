@@ -1,4 +1,5 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
+import json
 import threading
 from contextlib import contextmanager
 
@@ -230,6 +231,33 @@ class IspPortalCase(IspBillingCase):
             company_id=cls.company.id,
             company_ids=[Command.set(cls.company.ids)],
         )
+
+    def call_kw(self, model, method, args, kwargs=None):
+        """Call ``model.method`` over HTTP as the logged-in user, the way the web
+        client does. Returns ``(result, error)``; ``error`` is the error's
+        ``data`` (``name``, ``message``) or None."""
+        response = self.url_open(
+            f"/web/dataset/call_kw/{model}/{method}",
+            data=json.dumps(
+                {
+                    "jsonrpc": "2.0",
+                    "method": "call",
+                    "id": 0,
+                    "params": {
+                        "model": model,
+                        "method": method,
+                        "args": args,
+                        "kwargs": kwargs or {},
+                    },
+                }
+            ),
+            headers={"Content-Type": "application/json"},
+        )
+        self.assertEqual(response.status_code, 200, response.text[:500])
+        answer = response.json()
+        if "error" in answer:
+            return None, answer["error"]["data"]
+        return answer.get("result"), None  # a method returning None answers no result
 
     def demo_transaction(self, partner, amount, **values):
         """A demo provider transaction of ``partner`` for ``amount``."""

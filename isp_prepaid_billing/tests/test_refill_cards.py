@@ -2,10 +2,12 @@
 import base64
 import csv
 import io
+import threading
 from datetime import timedelta
 
 from odoo import SUPERUSER_ID, api, fields, sql_db
 from odoo.exceptions import ValidationError
+from odoo.service.model import retrying
 from odoo.tests import BaseCase, freeze_time, get_db_name, tagged
 
 from .common import IspBillingCase, race_on_two_connections
@@ -77,6 +79,12 @@ class TestRefillCards(IspBillingCase):
 
         wizard.action_done()
         self.assertFalse(wizard.exists(), "closing forgets the clear codes")
+
+    def test_the_limit_per_address_cannot_undercut_the_limit_per_user(self):
+        with self.assertRaisesRegex(ValidationError, "cannot be fewer"):
+            self.company.write(
+                {"isp_refill_max_failures": 5, "isp_refill_max_failures_address": 4}
+            )
 
     def test_bad_batches_are_refused(self):
         Generate = self.env["isp.refill.card.generate"]
@@ -162,34 +170,46 @@ class TestRefillCards(IspBillingCase):
             ["disabled", "expired", "unknown", "unknown"],
         )
 
-    def test_wrong_codes_are_rate_limited_per_user_and_address(self):
+    def test_wrong_codes_are_limited_per_user_not_per_shared_address(self):
         customer = self.make_subscriber("Kim")
-        good_code = self.generate(count=1)._cards()[0][1]
+        good_codes = [code for __, code in self.generate(count=2)._cards()]
         self.company.isp_refill_max_failures = 3
+        cgnat = "198.51.100.7"  # the carrier-grade NAT many subscribers share
         for __ in range(3):
-            __, error = self.redeem("AAAA-AAAA-AAAA-AAAA", customer, ip="198.51.100.7")
+            __, error = self.redeem("AAAA-AAAA-AAAA-AAAA", customer, ip=cgnat)
             self.assertIn("not valid", error)
 
-        payment, error = self.redeem(good_code, customer, ip="198.51.100.7")
+        payment, error = self.redeem(good_codes[0], customer, ip=cgnat)
         self.assertFalse(payment)
         self.assertIn("Too many wrong codes", error)
         # The same user from another address is still the same user.
-        payment, error = self.redeem(good_code, customer, ip="203.0.113.9")
+        payment, error = self.redeem(good_codes[0], customer, ip="203.0.113.9")
         self.assertIn("Too many wrong codes", error)
-        # Another user on that address is refused too; elsewhere they pass.
-        other_user = self.make_user(
-            "kim2", "isp_prepaid_billing.isp_prepaid_billing_group_manager"
+        # Another subscriber behind the same address is not locked out.
+        neighbour = self.make_subscriber("Lee")
+        Card = self.env["isp.refill.card"].with_user(
+            self.make_user("lee", "isp_prepaid_billing.isp_prepaid_billing_group_manager")
         )
-        Card = self.env["isp.refill.card"].with_user(other_user)
-        payment, error = Card._isp_redeem(good_code, customer, "198.51.100.7")
-        self.assertIn("Too many wrong codes", error)
-        payment, error = Card._isp_redeem(good_code, customer, "203.0.113.9")
+        payment, error = Card._isp_redeem(good_codes[0], neighbour, cgnat)
         self.assertFalse(error)
         self.assertMoney(payment.amount, 20.0)
+        # The address as a whole has a much higher ceiling (50 by default).
+        self.assertEqual(self.company.isp_refill_max_failures_address, 50)
+        self.company.isp_refill_max_failures_address = 5
+        for __ in range(2):
+            __, error = Card._isp_redeem("AAAA-AAAA-AAAA-AAAA", neighbour, cgnat)
+            self.assertIn("not valid", error)
+        Card = Card.with_user(
+            self.make_user("max", "isp_prepaid_billing.isp_prepaid_billing_group_manager")
+        )
+        payment, error = Card._isp_redeem(good_codes[1], neighbour, cgnat)
+        self.assertIn("Too many wrong codes", error)
+        payment, error = Card._isp_redeem(good_codes[1], neighbour, "203.0.113.10")
+        self.assertFalse(error)
 
         # The window is 15 minutes.
         with freeze_time(fields.Datetime.now() + timedelta(minutes=16)):
-            __, error = self.redeem("AAAA-AAAA-AAAA-AAAA", customer, ip="198.51.100.7")
+            __, error = self.redeem("AAAA-AAAA-AAAA-AAAA", customer, ip=cgnat)
         self.assertIn("not valid", error)
 
 
@@ -232,4 +252,67 @@ class TestRefillCardConcurrency(BaseCase):
             with sql_db.db_connect(db).cursor() as cr:
                 cr.execute("DELETE FROM isp_refill_card WHERE id = %s", [ids[1]])
                 cr.execute("DELETE FROM isp_refill_card_batch WHERE id = %s", [ids[0]])
+                cr.commit()
+
+    def test_parallel_wrong_codes_are_checked_no_more_than_the_limit(self):
+        """Many wrong codes at once from one user (a script): each request has
+        read the database before it redeems, as a web request has, and the
+        limit still holds: only the allowed number of codes is looked up."""
+        db = get_db_name()
+        count, address = 12, "192.0.2.201"
+        with sql_db.db_connect(db).cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            partner = env["res.partner"].create({"name": f"Race {id(self)}"})
+            limit = env.company.isp_refill_max_failures
+            cr.commit()
+        started, go = [], threading.Event()
+        answers, errors = [], []
+
+        def redeem(number):
+            try:
+                with sql_db.db_connect(db).cursor() as cr:
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+
+                    def once():
+                        customer = env["res.partner"].browse(partner.id)
+                        customer.name  # the transaction's snapshot starts here
+                        if not go.is_set():
+                            started.append(number)
+                            go.wait(10)
+                        code = f"ZZZZ-ZZZZ-ZZZZ-{number:04d}"
+                        return env["isp.refill.card"]._isp_redeem(code, customer, address)
+
+                    answers.append(retrying(once, env)[1])
+            except Exception as error:  # noqa: BLE001 - surfaced by the assertion
+                errors.append(error)
+
+        threads = [threading.Thread(target=redeem, args=(n,)) for n in range(count)]
+        try:
+            for thread in threads:
+                thread.start()
+            for __ in range(100):
+                if len(started) == count:
+                    break
+                threading.Event().wait(0.1)
+            go.set()
+            for thread in threads:
+                thread.join(60)
+            self.assertFalse(errors)
+            with sql_db.db_connect(db).cursor() as cr:
+                cr.execute(
+                    "SELECT count(*) FROM isp_refill_attempt WHERE partner_id = %s "
+                    "AND result = 'unknown'",
+                    [partner.id],
+                )
+                checked = cr.fetchone()[0]
+            self.assertLessEqual(checked, limit, "wrong codes looked up")
+            refused = [answer for answer in answers if "Too many wrong codes" in answer]
+            self.assertEqual(len(refused), count - checked)
+        finally:
+            go.set()
+            with sql_db.db_connect(db).cursor() as cr:
+                cr.execute(
+                    "DELETE FROM isp_refill_attempt WHERE partner_id = %s", [partner.id]
+                )
+                cr.execute("DELETE FROM res_partner WHERE id = %s", [partner.id])
                 cr.commit()

@@ -2,3 +2,5 @@ from . import billing_periods
 from . import number_formats
 from . import refill_codes
 from . import radius_packet
+from . import staff
+from . import client_address

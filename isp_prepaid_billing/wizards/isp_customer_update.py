@@ -3,6 +3,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
 from ..models.isp_billing_settings_mixin import BILLING_TYPES, ISP_SETTING_FIELDS
+from ..tools.staff import check_staff
 
 UPDATABLE_FIELDS = ("isp_billing_enabled",) + ISP_SETTING_FIELDS
 
@@ -61,6 +62,7 @@ class IspCustomerUpdate(models.TransientModel):
         return values
 
     def action_update(self):
+        check_staff(self.env, manager=True)
         self.ensure_one()
         values = self._values_to_push()
         if not values:

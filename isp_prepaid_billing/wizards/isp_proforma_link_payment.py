@@ -1,6 +1,8 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
 from odoo import fields, models
 
+from ..tools.staff import check_staff
+
 
 class IspProformaLinkPayment(models.TransientModel):
     _name = "isp.proforma.link.payment"
@@ -16,6 +18,7 @@ class IspProformaLinkPayment(models.TransientModel):
     )
 
     def action_link(self):
+        check_staff(self.env)
         self.ensure_one()
         self.proforma_id._isp_mark_paid(self.payment_id)
         return {"type": "ir.actions.act_window_close"}

@@ -7,6 +7,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..tools import refill_codes
+from ..tools.staff import check_staff
 
 MAX_CARDS = 10000
 
@@ -89,6 +90,7 @@ class IspRefillCardGenerate(models.TransientModel):
         return stream.getvalue()
 
     def action_generate(self):
+        check_staff(self.env, manager=True)
         self.ensure_one()
         if self.batch_id:
             raise UserError(_("These cards were already generated."))
@@ -139,6 +141,7 @@ class IspRefillCardGenerate(models.TransientModel):
         }
 
     def action_print(self):
+        check_staff(self.env, manager=True)
         self.ensure_one()
         return self.env.ref(
             "isp_prepaid_billing.action_report_isp_refill_cards"
@@ -146,6 +149,7 @@ class IspRefillCardGenerate(models.TransientModel):
 
     def action_done(self):
         """Close and forget the clear codes."""
+        check_staff(self.env, manager=True)
         batch = self.batch_id
         self.unlink()
         if not batch:
