@@ -19,3 +19,4 @@ from . import test_radius
 from . import test_portal_record_rules
 from . import test_staff_actions
 from . import test_portal_proxy
+from . import test_portal_input
