@@ -1,5 +1,7 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
 import logging
+import math
+import re
 
 from werkzeug.exceptions import NotFound
 
@@ -11,12 +13,17 @@ from odoo.tools import float_round
 from odoo.addons.payment import utils as payment_utils
 from odoo.addons.payment.controllers.portal import PaymentPortal
 
+from ..models.isp_billing_engine import MAX_PERIODS_AHEAD
 from ..tools import client_address
 
 _logger = logging.getLogger(__name__)
 
 PURPOSES = ("topup", "prepay", "reactivate", "proforma")
 DOCUMENTS_SHOWN = 10
+FLOWS = ("redirect", "direct", "token")
+# PostgreSQL's "integer": no record id is larger.
+MAX_ID = 2**31 - 1
+INTEGER = re.compile(r"\s*[+-]?[0-9]{1,19}\s*", re.ASCII)
 
 
 class IspPortal(PaymentPortal):
@@ -34,6 +41,16 @@ class IspPortal(PaymentPortal):
             return None
         customer = user.partner_id.commercial_partner_id.sudo()
         return customer if customer.isp_billing_enabled else None
+
+    @staticmethod
+    def _isp_int(value, minimum=0, maximum=MAX_ID):
+        """Request input (query text or any JSON value) as an integer from
+        ``minimum`` to ``maximum``; None when it is anything else."""
+        if isinstance(value, str) and INTEGER.fullmatch(value):
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            return None
+        return value if minimum <= value <= maximum else None
 
     @staticmethod
     def _isp_client_address():
@@ -146,6 +163,8 @@ class IspPortal(PaymentPortal):
     )
     def portal_isp_receipt(self, payment_id, **kwargs):
         customer = self._isp_customer()
+        if self._isp_int(payment_id) is None:
+            raise NotFound()
         payment = request.env["account.payment"].sudo().browse(payment_id).exists()
         if (
             not customer
@@ -166,6 +185,8 @@ class IspPortal(PaymentPortal):
     def portal_isp_proforma(
         self, proforma_id, access_token=None, report_type=None, **kwargs
     ):
+        if self._isp_int(proforma_id) is None:
+            return request.redirect("/my")
         try:
             proforma = self._document_check_access(
                 "isp.proforma", proforma_id, access_token
@@ -213,10 +234,11 @@ class IspPortal(PaymentPortal):
             "currency": customer.isp_currency_id,
             "purpose": purpose,
             "state": customer._isp_service_state(today),
-            "periods": self._cast_as_int(periods) or 1,
-            "period_choices": range(1, 13),
+            "periods": self._isp_int(periods, 1, MAX_PERIODS_AHEAD) or 1,
+            "period_choices": range(1, MAX_PERIODS_AHEAD + 1),
             "topup_choices": company._isp_topup_choices(),
             "topup_minimum": company.isp_topup_minimum,
+            "topup_maximum": company.isp_topup_maximum,
             "requested_amount": amount,
             "offer": None,
             "error": None,
@@ -237,33 +259,69 @@ class IspPortal(PaymentPortal):
         return request.render("isp_prepaid_billing.portal_isp_pay", values)
 
     def _isp_offer(self, customer, purpose, amount, periods, proforma_id):
-        proforma = (
-            request.env["isp.proforma"].sudo().browse(self._cast_as_int(proforma_id))
-        )
-        return customer._isp_payment_offer(
+        """The checked offer for the request's input; UserError on bad input."""
+        offer = customer._isp_payment_offer(
             purpose,
             self._isp_today(customer),
             amount=self._isp_amount(amount),
-            periods=self._cast_as_int(periods) or 1,
-            proforma=proforma.exists() or None,
+            periods=self._isp_periods(purpose, periods),
+            proforma=self._isp_own_proforma(customer, proforma_id),
         )
+        if purpose == "topup":
+            company = customer.isp_company_id or request.env.company
+            company._isp_check_topup_maximum(offer["amount"])
+        return offer
+
+    def _isp_own_proforma(self, customer, proforma_id):
+        """The customer's proforma ``proforma_id``, else None: another
+        customer's proforma and one that does not exist get the same answer."""
+        proforma_id = self._isp_int(proforma_id, 1)
+        proforma = request.env["isp.proforma"].sudo().browse(proforma_id).exists()
+        return proforma if proforma and proforma.partner_id == customer else None
+
+    def _isp_periods(self, purpose, periods):
+        """How many periods to pay for ``purpose``: 1 when not given, and only
+        prepayment and reactivation use it."""
+        if purpose not in ("prepay", "reactivate") or periods in (None, ""):
+            return 1
+        count = self._isp_int(periods, 1, MAX_PERIODS_AHEAD)
+        if count is None:
+            raise UserError(
+                _(
+                    "Choose between 1 and %(max)s periods to pay in advance.",
+                    max=MAX_PERIODS_AHEAD,
+                )
+            )
+        return count
 
     @staticmethod
     def _isp_amount(amount):
+        """The amount typed (text) or sent (JSON number), or None when not
+        given; UserError for anything that is not a finite number."""
         if amount is None:
             return None
-        try:
-            return float_round(float(amount), precision_digits=6)
-        except (TypeError, ValueError):
-            raise UserError(_("Enter the amount as a number, e.g. 25.00.")) from None
+        value = None
+        if isinstance(amount, str) and len(amount) <= 64:
+            try:
+                value = float(amount)
+            except ValueError:
+                value = None
+        elif isinstance(amount, (int, float)) and not isinstance(amount, bool):
+            try:
+                value = float(amount)
+            except OverflowError:
+                value = None
+        if value is None or not math.isfinite(value):
+            raise UserError(_("Enter the amount as a number, e.g. 25.00."))
+        return float_round(value, precision_digits=6)
 
-    @staticmethod
-    def _isp_check_currency(customer, currency_id):
-        if currency_id and int(currency_id) != customer.isp_currency_id.id:
+    def _isp_check_currency(self, customer, currency_id):
+        currency = customer.isp_currency_id
+        if currency_id and self._isp_int(currency_id, 1) != currency.id:
             raise UserError(
                 _(
                     "Your service is billed in %(currency)s: pay in that currency.",
-                    currency=customer.isp_currency_id.name,
+                    currency=currency.name,
                 )
             )
 
@@ -324,14 +382,19 @@ class IspPortal(PaymentPortal):
             raise ValidationError(
                 _("There is no Internet service to pay for on this account.")
             )
+        if self._isp_int(periods) is None or self._isp_int(proforma_id) is None:
+            raise ValidationError(
+                _("This payment request is not valid: reload the page.")
+            )
         self._isp_check_currency(customer, kwargs.pop("currency_id", None))
         self._validate_transaction_kwargs(kwargs)
+        self._isp_check_transaction_kwargs(kwargs)
         offer = self._isp_offer(
             customer, purpose, kwargs.pop("amount", None), periods, proforma_id
         )
         currency = customer.isp_currency_id
         if not payment_utils.check_access_token(
-            access_token,
+            access_token if isinstance(access_token, str) else "",
             customer.id,
             offer["amount"],
             currency.id,
@@ -342,20 +405,9 @@ class IspPortal(PaymentPortal):
             raise ValidationError(
                 _("The amount to pay has changed since the page was shown: reload it.")
             )
-        company = customer.isp_company_id or request.env.company
-        if kwargs.get("token_id"):
-            provider = (
-                request.env["payment.token"]
-                .sudo()
-                .browse(kwargs["token_id"])
-                .provider_id
-            )
-        else:
-            provider = (
-                request.env["payment.provider"].sudo().browse(kwargs.get("provider_id"))
-            )
-        if provider.company_id != company or provider.state == "disabled":
-            raise ValidationError(_("This payment method is not available."))
+        self._isp_payment_provider(
+            kwargs, customer.isp_company_id or request.env.company
+        )
         kwargs["landing_route"] = "/my/isp"
         tx = self._create_transaction(
             amount=offer["amount"],
@@ -370,6 +422,46 @@ class IspPortal(PaymentPortal):
             **kwargs,
         )
         return tx._get_processing_values()
+
+    def _isp_check_transaction_kwargs(self, kwargs):
+        """Parse the payment form's values in place: record ids as integers (or
+        None), the flow one of Odoo's; no validation operation, which would let
+        the provider set the amount. ValidationError otherwise."""
+        if kwargs.get("flow") not in FLOWS or kwargs.get("is_validation"):
+            raise ValidationError(
+                _("This payment request is not valid: reload the page.")
+            )
+        for key in ("provider_id", "payment_method_id", "token_id"):
+            value = kwargs.get(key)
+            if value in (None, False, ""):
+                kwargs[key] = None
+                continue
+            kwargs[key] = self._isp_int(value, 1)
+            if kwargs[key] is None:
+                raise ValidationError(_("This payment method is not available."))
+        kwargs["tokenization_requested"] = bool(kwargs.get("tokenization_requested"))
+        kwargs["is_validation"] = False
+
+    @staticmethod
+    def _isp_payment_provider(kwargs, company):
+        """The provider the payment form chose (through its token, or with a
+        payment method), if it exists and is enabled for ``company``."""
+        env = request.env
+        if kwargs["flow"] == "token":
+            token = env["payment.token"].sudo().browse(kwargs["token_id"]).exists()
+            provider = token.provider_id
+        else:
+            provider = env["payment.provider"].sudo().browse(kwargs["provider_id"])
+            method = env["payment.method"].sudo().browse(kwargs["payment_method_id"])
+            if not method.exists():
+                provider = provider.browse()
+        if (
+            not provider.exists()
+            or provider.company_id != company
+            or provider.state == "disabled"
+        ):
+            raise ValidationError(_("This payment method is not available."))
+        return provider
 
     @http.route(
         "/my/isp/reactivate", type="http", auth="user", methods=["POST"], website=True

@@ -2,7 +2,7 @@
 import re
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..tools import number_formats
 
@@ -132,6 +132,12 @@ class ResCompany(models.Model):
         default=5.0,
         help="Smallest amount a subscriber may top up online.",
     )
+    isp_topup_maximum = fields.Monetary(
+        string="Maximum Online Top-up",
+        currency_field="isp_currency_id",
+        default=10000.0,
+        help="Largest amount a subscriber may top up online at once.",
+    )
     isp_topup_amounts = fields.Char(
         string="Suggested Top-up Amounts",
         default="10, 20, 50, 100",
@@ -251,6 +257,7 @@ class ResCompany(models.Model):
 
     @api.constrains(
         "isp_topup_minimum",
+        "isp_topup_maximum",
         "isp_topup_amounts",
         "isp_refill_max_failures",
         "isp_refill_max_failures_address",
@@ -260,6 +267,15 @@ class ResCompany(models.Model):
             if company.currency_id.compare_amounts(company.isp_topup_minimum, 0.0) < 0:
                 raise ValidationError(
                     self.env._("The minimum top-up cannot be negative.")
+                )
+            if (
+                company.currency_id.compare_amounts(
+                    company.isp_topup_maximum, company.isp_topup_minimum
+                )
+                < 0
+            ):
+                raise ValidationError(
+                    self.env._("The maximum top-up cannot be below the minimum top-up.")
                 )
             company._isp_topup_choices()
             company._isp_check_range("isp_refill_max_failures", 1, 100)
@@ -295,8 +311,26 @@ class ResCompany(models.Model):
                         amount=part,
                     )
                 )
+            if self.currency_id.compare_amounts(amount, self.isp_topup_maximum) > 0:
+                raise ValidationError(
+                    self.env._(
+                        "Suggested top-up amount %(amount)s is above the maximum top-up.",
+                        amount=part,
+                    )
+                )
             choices.append(self.currency_id.round(amount))
         return sorted(set(choices))
+
+    def _isp_check_topup_maximum(self, amount):
+        """Refuse an online top-up above the company's maximum."""
+        self.ensure_one()
+        if self.currency_id.compare_amounts(amount, self.isp_topup_maximum) > 0:
+            raise UserError(
+                self.env._(
+                    "The largest top-up is %(maximum)s.",
+                    maximum=self.currency_id.format(self.isp_topup_maximum),
+                )
+            )
 
     def _isp_refill_journal(self):
         self.ensure_one()

@@ -110,6 +110,11 @@ class ResConfigSettings(models.TransientModel):
         currency_field="isp_currency_id",
         readonly=False,
     )
+    isp_topup_maximum = fields.Monetary(
+        related="company_id.isp_topup_maximum",
+        currency_field="isp_currency_id",
+        readonly=False,
+    )
     isp_topup_amounts = fields.Char(
         related="company_id.isp_topup_amounts", readonly=False
     )
