@@ -2,6 +2,8 @@
 import logging
 import math
 import re
+import secrets
+import time
 
 from werkzeug.exceptions import NotFound
 
@@ -20,6 +22,8 @@ _logger = logging.getLogger(__name__)
 
 PURPOSES = ("topup", "prepay", "reactivate", "proforma")
 DOCUMENTS_SHOWN = 10
+# How long a payment page may be used to start its one transaction (seconds).
+OFFER_LIFETIME = 3600
 FLOWS = ("redirect", "direct", "token")
 # PostgreSQL's "integer": no record id is larger.
 MAX_ID = 2**31 - 1
@@ -334,6 +338,7 @@ class IspPortal(PaymentPortal):
         currency = customer.isp_currency_id
         partner = request.env.user.partner_id
         periods, proforma_id = self._isp_route_ids(offer)
+        nonce, expires = secrets.token_hex(16), int(time.time()) + OFFER_LIFETIME
         providers = (
             request.env["payment.provider"]
             .sudo()
@@ -362,20 +367,32 @@ class IspPortal(PaymentPortal):
             "show_tokenize_input_mapping": self._compute_show_tokenize_input_mapping(
                 providers
             ),
-            "transaction_route": f"/my/isp/transaction/{purpose}/{periods}/{proforma_id}",
+            # A page makes one transaction, within OFFER_LIFETIME: a second
+            # browser session or a replay cannot make the customer pay twice.
+            "transaction_route": (
+                f"/my/isp/transaction/{purpose}/{periods}/{proforma_id}/{nonce}/{expires}"
+            ),
             "landing_route": "/my/isp",
             "access_token": payment_utils.generate_access_token(
-                customer.id, offer["amount"], currency.id, purpose, periods, proforma_id
+                customer.id,
+                offer["amount"],
+                currency.id,
+                purpose,
+                periods,
+                proforma_id,
+                nonce,
+                expires,
             ),
         }
 
     @http.route(
-        "/my/isp/transaction/<string:purpose>/<int:periods>/<int:proforma_id>",
+        "/my/isp/transaction/<string:purpose>/<int:periods>/<int:proforma_id>"
+        "/<string:nonce>/<int:expires>",
         type="json",
         auth="user",
     )
     def portal_isp_transaction(
-        self, purpose, periods, proforma_id, access_token=None, **kwargs
+        self, purpose, periods, proforma_id, nonce, expires, access_token=None, **kwargs
     ):
         customer = self._isp_customer()
         if not customer or purpose not in PURPOSES:
@@ -401,10 +418,13 @@ class IspPortal(PaymentPortal):
             purpose,
             periods,
             proforma_id,
+            nonce,
+            expires,
         ):
             raise ValidationError(
                 _("The amount to pay has changed since the page was shown: reload it.")
             )
+        request.env["payment.transaction"]._isp_check_offer(nonce, expires)
         self._isp_payment_provider(
             kwargs, customer.isp_company_id or request.env.company
         )
@@ -418,6 +438,7 @@ class IspPortal(PaymentPortal):
                 "isp_periods": offer["periods"],
                 "isp_extend_service": offer["extend"],
                 "isp_proforma_id": offer["proforma"].id if offer["proforma"] else False,
+                "isp_offer_nonce": nonce,
             },
             **kwargs,
         )

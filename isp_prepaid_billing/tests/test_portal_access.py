@@ -1,11 +1,17 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
 import json
+import time
 from datetime import date
 
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, freeze_time, tagged
+from odoo.tools import hmac
+
 
 from .common import IspPortalCase
+
+# A well-formed page token part of a transaction route (not a valid one).
+ANY_OFFER = "/0123456789abcdef0123456789abcdef/4102444800"
 
 
 @freeze_time("2026-03-21")
@@ -124,17 +130,17 @@ class TestPortalAccess(IspPortalCase, HttpCase):
         }
         cases = [
             (
-                f"/my/isp/transaction/proforma/0/{bob_proforma.id}",
+                f"/my/isp/transaction/proforma/0/{bob_proforma.id}{ANY_OFFER}",
                 {"amount": 30.0},
                 "not yours",
             ),
             (
-                "/my/isp/transaction/topup/0/0",
+                f"/my/isp/transaction/topup/0/0{ANY_OFFER}",
                 {"amount": 1.0},
                 "The smallest top-up is",
             ),
             (
-                "/my/isp/transaction/topup/0/0",
+                f"/my/isp/transaction/topup/0/0{ANY_OFFER}",
                 {
                     "amount": 20.0,
                     "currency_id": self.env.ref("base.EUR").id
@@ -143,8 +149,12 @@ class TestPortalAccess(IspPortalCase, HttpCase):
                 },
                 "pay in that currency",
             ),
-            ("/my/isp/transaction/topup/0/0", {"amount": 20.0}, "reload it"),
-            ("/my/isp/transaction/prepay/13/0", {"amount": 20.0}, "between 1 and 12"),
+            (f"/my/isp/transaction/topup/0/0{ANY_OFFER}", {"amount": 20.0}, "reload it"),
+            (
+                f"/my/isp/transaction/prepay/13/0{ANY_OFFER}",
+                {"amount": 20.0},
+                "between 1 and 12",
+            ),
         ]
         for route, extra, message in cases:
             with self.subTest(route=route, extra=extra):
@@ -167,21 +177,10 @@ class TestPortalAccess(IspPortalCase, HttpCase):
     def test_a_valid_transaction_lands_back_on_the_service_page(self):
         self.authenticate("alice", "alice")
         page = self.url_open("/my/isp/pay?purpose=topup&amount=20").text
-        self.assertIn('data-transaction-route="/my/isp/transaction/topup/0/0"', page)
-        token = page.split('data-access-token="')[1].split('"')[0]
+        route, params = self.offer_of(page)
+        self.assertTrue(route.startswith("/my/isp/transaction/topup/0/0/"))
         result = self.make_jsonrpc_request(
-            "/my/isp/transaction/topup/0/0",
-            {
-                "provider_id": self.provider.id,
-                "payment_method_id": self.demo_method.id,
-                "token_id": None,
-                "amount": 20.0,
-                "flow": "direct",
-                "tokenization_requested": False,
-                "landing_route": "https://evil.example.com",
-                "is_validation": False,
-                "access_token": token,
-            },
+            route, dict(params, landing_route="https://evil.example.com")
         )
         tx = self.env["payment.transaction"].search(
             [("reference", "=", result["reference"])]
@@ -190,6 +189,43 @@ class TestPortalAccess(IspPortalCase, HttpCase):
         self.assertMoney(tx.amount, 20.0)
         self.assertEqual(tx.partner_id.commercial_partner_id, self.alice)
         self.assertEqual(tx.landing_route.split("?")[0], "/my/isp")
+
+    def offer_of(self, page):
+        """The transaction route and form values of a payment page."""
+        route = page.split('data-transaction-route="')[1].split('"')[0]
+        token = page.split('data-access-token="')[1].split('"')[0]
+        return route, {
+            "provider_id": self.provider.id,
+            "payment_method_id": self.demo_method.id,
+            "token_id": None,
+            "amount": 20.0,
+            "flow": "direct",
+            "tokenization_requested": False,
+            "landing_route": "/my/isp",
+            "is_validation": False,
+            "access_token": token,
+        }
+
+    def test_a_payment_page_starts_one_transaction_and_expires(self):
+        """Finding 3: the same page from two browser sessions pays once."""
+        self.authenticate("alice", "alice")
+        route, params = self.offer_of(self.url_open("/my/isp/pay?purpose=topup&amount=20").text)
+        self.make_jsonrpc_request(route, params)
+        self.assertIn("already started", self.json_error(route, params))
+        self.assertEqual(
+            self.env["payment.transaction"].search_count([("partner_id", "=", self.alice.id)]),
+            1,
+        )
+        # A page older than its lifetime: a token the server signed, but expired.
+        expired = int(time.time()) - 1
+        values = (self.alice.id, 20.0, self.alice.isp_currency_id.id, "topup", 0, 0)
+        token = hmac(  # what payment_utils.generate_access_token signs
+            self.env(su=True),
+            "generate_access_token",
+            "|".join(str(value) for value in (*values, "f" * 32, expired)),
+        )
+        stale_route = f"/my/isp/transaction/topup/0/0/{'f' * 32}/{expired}"
+        self.assertIn("expired", self.json_error(stale_route, dict(params, access_token=token)))
 
     def test_anonymous_visitors_get_only_the_suspended_page(self):
         response = self.url_open("/my/isp")
