@@ -21,3 +21,4 @@ from . import test_portal_record_rules
 from . import test_staff_actions
 from . import test_portal_proxy
 from . import test_portal_input
+from . import test_portal_fuzz
