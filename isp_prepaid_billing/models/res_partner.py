@@ -565,7 +565,7 @@ class ResPartner(models.Model):
             )
         elif purpose == "proforma":
             if not proforma or proforma.partner_id != self:
-                raise UserError(_("This proforma is not yours."))
+                raise UserError(_("There is no such proforma to pay on your account."))
             proforma._isp_check_payable()
             offer["amount"] = proforma.amount_total
         else:

@@ -99,7 +99,7 @@ class TestPortalAccess(IspPortalCase, HttpCase):
         page = self.url_open(
             f"/my/isp/pay?purpose=proforma&proforma_id={proforma.id}"
         ).text
-        self.assertIn("This proforma is not yours", page)
+        self.assertIn("There is no such proforma to pay", page)
         self.assertNotIn("o_payment_form", page)
         # Her own receipt she can download.
         own_payment = self.documents(self.alice)[1]
@@ -132,7 +132,7 @@ class TestPortalAccess(IspPortalCase, HttpCase):
             (
                 f"/my/isp/transaction/proforma/0/{bob_proforma.id}{ANY_OFFER}",
                 {"amount": 30.0},
-                "not yours",
+                "no such proforma",
             ),
             (
                 f"/my/isp/transaction/topup/0/0{ANY_OFFER}",

@@ -121,7 +121,10 @@ class TestPortalFuzz(IspPortalCase, HttpCase):
             # that matches no route with a server error (it looks the path up as an
             # attachment URL), whatever the module.
             purpose = quote(rng.choice(PURPOSES[:-1]), safe="")
-            path = f"/my/isp/transaction/{purpose}/{some_id}/{rng.choice(['0', '1', some_id])}"
+            path = (
+                f"/my/isp/transaction/{purpose}/{some_id}/{rng.choice(['0', '1', some_id])}"
+                f"/{rng.choice(['0' * 32, 'x', some_id])}/{rng.choice(['0', '4102444800', some_id])}"
+            )
             params = {
                 key: rng.choice(JSON_VALUES)
                 for key in rng.sample(FORM_KEYS, rng.randint(0, len(FORM_KEYS)))

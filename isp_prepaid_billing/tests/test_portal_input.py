@@ -103,9 +103,9 @@ class TestPortalInput(IspPortalCase, HttpCase):
             ("purpose=prepay&periods=-1", "Choose between 1 and 12 periods"),
             (f"purpose=prepay&periods={HUGE}", "Choose between 1 and 12 periods"),
             ("purpose=prepay&periods=1.5", "Choose between 1 and 12 periods"),
-            ("purpose=proforma&proforma_id=abc", "This proforma is not yours"),
-            (f"purpose=proforma&proforma_id={HUGE}", "This proforma is not yours"),
-            ("purpose=proforma&proforma_id=-3", "This proforma is not yours"),
+            ("purpose=proforma&proforma_id=abc", "There is no such proforma to pay"),
+            (f"purpose=proforma&proforma_id={HUGE}", "There is no such proforma to pay"),
+            ("purpose=proforma&proforma_id=-3", "There is no such proforma to pay"),
         ]
         for query, message in cases:
             with self.subTest(query=query):

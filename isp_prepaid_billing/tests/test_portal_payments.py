@@ -251,7 +251,7 @@ class TestPortalPayments(IspPortalCase):
             (prepaid, "prepay", {"periods": 0}, "between 1 and 12"),
             (postpaid, "prepay", {"periods": 1}, "Postpaid services"),
             (prepaid, "reactivate", {"periods": 1}, "not suspended"),
-            (prepaid, "proforma", {"proforma": proforma}, "not yours"),
+            (prepaid, "proforma", {"proforma": proforma}, "no such proforma"),
         ]
         for customer, purpose, args, message in cases:
             with (
