@@ -565,7 +565,9 @@ class ResPartner(models.Model):
             )
         elif purpose == "proforma":
             if not proforma or proforma.partner_id != self:
-                raise UserError(_("There is no such proforma to pay on your account."))
+                raise UserError(
+                    _("There is no such proforma to pay on your account.")
+                )
             proforma._isp_check_payable()
             offer["amount"] = proforma.amount_total
         else:
