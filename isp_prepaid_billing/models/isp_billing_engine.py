@@ -679,12 +679,22 @@ class IspBillingEngine(models.AbstractModel):
             not company.isp_invoice_on_charge or company.isp_invoice_after_payment
         ):
             return vals | self._prepare_charge_entry_vals(partner, invoice_lines)
-        return vals | {
+        # OCA contract's invoice values first: the contract's payment term,
+        # fiscal position and salesperson, and what other modules add, apply.
+        # The customer, journal, currency and dates stay the engine's: the
+        # balance is the commercial customer's, in the company's currency.
+        invoice_vals = plan.periods[0].contract._prepare_invoice(
+            date, journal=company._isp_invoice_journal()
+        )
+        invoice_vals.pop("invoice_line_ids", None)
+        vals = invoice_vals | vals | {
             "move_type": "out_invoice",
             "invoice_date": date,
-            "invoice_date_due": due,
             "invoice_line_ids": [Command.create(line) for line in invoice_lines],
         }
+        if not vals.get("invoice_payment_term_id"):
+            vals["invoice_date_due"] = due
+        return vals
 
     @api.model
     def _prepare_invoice_line_vals(self, period, line, amount):
@@ -695,15 +705,20 @@ class IspBillingEngine(models.AbstractModel):
             start=format_date(self.env, period.start, lang_code=lang),
             end=format_date(self.env, period.end, lang_code=lang),
         )
-        vals = {
+        # OCA contract's line values first (what other modules add), then the
+        # engine's period: one unit at the period's amount, discount included.
+        vals = line._prepare_invoice_line() | {
             "product_id": line.product_id.id,
             "name": description,
             "quantity": 1.0,
+            "discount": 0.0,
+            "display_type": "product",
             "price_unit": amount,
             "contract_line_id": line.id,
         }
-        if line.analytic_distribution:
-            vals["analytic_distribution"] = line.analytic_distribution
+        if not vals.get("analytic_distribution"):
+            # Leave it to Odoo's analytic distribution models.
+            vals.pop("analytic_distribution", None)
         return vals
 
     @api.model
