@@ -197,3 +197,22 @@ class TestInvoiceBatch(IspBillingCase):
         for customer in customers:
             with self.subTest(customer=customer.name):
                 self.assertEqual(trail(self.isp_invoices(customer)), expected)
+
+    def test_the_contracts_own_invoice_values_apply(self):
+        """OCA contract's _prepare_invoice: the subscription's payment term,
+        fiscal position and salesperson reach the ISP invoice."""
+        customer = self.make_subscriber("Nora", billing_type="recurring")
+        self.make_subscription(
+            customer,
+            date_start="2026-04-01",
+            payment_term_id=self.pay_terms_b.id,
+            fiscal_position_id=self.fiscal_pos_a.id,
+            user_id=self.env.user.id,
+        )
+        self.run_engine(customer, BILLING_DAY)
+        invoice = self.isp_invoices(customer)
+        self.assertEqual(invoice.invoice_payment_term_id, self.pay_terms_b)
+        self.assertEqual(invoice.fiscal_position_id, self.fiscal_pos_a)
+        self.assertEqual(invoice.invoice_user_id, self.env.user)
+        self.assertEqual(invoice.journal_id, self.company._isp_invoice_journal())
+        self.assertMoney(invoice.amount_total, 34.5)
