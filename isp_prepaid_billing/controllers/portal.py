@@ -370,20 +370,33 @@ class IspPortal(PaymentPortal):
             # A page makes one transaction, within OFFER_LIFETIME: a second
             # browser session or a replay cannot make the customer pay twice.
             "transaction_route": (
-                f"/my/isp/transaction/{purpose}/{periods}/{proforma_id}/{nonce}/{expires}"
+                f"/my/isp/transaction/{purpose}/{periods}/{proforma_id}"
+                f"/{nonce}/{expires}"
             ),
             "landing_route": "/my/isp",
             "access_token": payment_utils.generate_access_token(
-                customer.id,
-                offer["amount"],
-                currency.id,
-                purpose,
-                periods,
-                proforma_id,
-                nonce,
-                expires,
+                *self._isp_signed_values(
+                    customer, offer, purpose, periods, proforma_id, nonce, expires
+                )
             ),
         }
+
+    @staticmethod
+    def _isp_signed_values(
+        customer, offer, purpose, periods, proforma_id, nonce, expires
+    ):
+        """What a payment page's access token signs: who pays how much for
+        what, and the page's single-use nonce and expiry."""
+        return (
+            customer.id,
+            offer["amount"],
+            customer.isp_currency_id.id,
+            purpose,
+            periods,
+            proforma_id,
+            nonce,
+            expires,
+        )
 
     @http.route(
         "/my/isp/transaction/<string:purpose>/<int:periods>/<int:proforma_id>"
@@ -412,14 +425,9 @@ class IspPortal(PaymentPortal):
         currency = customer.isp_currency_id
         if not payment_utils.check_access_token(
             access_token if isinstance(access_token, str) else "",
-            customer.id,
-            offer["amount"],
-            currency.id,
-            purpose,
-            periods,
-            proforma_id,
-            nonce,
-            expires,
+            *self._isp_signed_values(
+                customer, offer, purpose, periods, proforma_id, nonce, expires
+            ),
         ):
             raise ValidationError(
                 _("The amount to pay has changed since the page was shown: reload it.")

@@ -13,7 +13,9 @@ class AccountMoveLine(models.Model):
         lines = self.browse()
         for plan in reconciliation_plan:
             lines |= self._isp_flatten_plan(plan)
-        receivable = lines.filtered(lambda line: line.account_type == "asset_receivable")
+        receivable = lines.filtered(
+            lambda line: line.account_type == "asset_receivable"
+        )
         if receivable:
             self.env["isp.settlement"]._queue(receivable.partner_id)
         return res

@@ -136,9 +136,12 @@ class IspSettlement(models.AbstractModel):
         first, get their tax invoice, paid from the balance."""
         for proforma in self.env["isp.proforma"]._isp_open_requests(customer):
             customer._isp_refresh_balance()
-            if proforma.currency_id.compare_amounts(
-                customer.isp_balance, proforma.amount_total
-            ) < 0:
+            if (
+                proforma.currency_id.compare_amounts(
+                    customer.isp_balance, proforma.amount_total
+                )
+                < 0
+            ):
                 break
             proforma._isp_pay_from_balance()
 

@@ -8,7 +8,14 @@ from odoo.tests import freeze_time, tagged
 
 from .common import IspPortalCase
 
-INVOICE_WAYS = ("register", "outstanding", "statement", "online", "refill", "credit_note")
+INVOICE_WAYS = (
+    "register",
+    "outstanding",
+    "statement",
+    "online",
+    "refill",
+    "credit_note",
+)
 PREPAID_WAYS = ("payment", "online", "refill")
 
 
@@ -101,10 +108,14 @@ class TestMoneyMatrix(IspPortalCase):
             )
             self.assertFalse(error)
         elif way == "credit_note":
-            reversal = self.env["account.move.reversal"].with_context(
-                active_model="account.move", active_ids=invoice.ids
-            ).create({"reason": "goodwill", "journal_id": invoice.journal_id.id})
-            credit_note = self.env["account.move"].browse(reversal.refund_moves()["res_id"])
+            reversal = (
+                self.env["account.move.reversal"]
+                .with_context(active_model="account.move", active_ids=invoice.ids)
+                .create({"reason": "goodwill", "journal_id": invoice.journal_id.id})
+            )
+            credit_note = self.env["account.move"].browse(
+                reversal.refund_moves()["res_id"]
+            )
             credit_note.action_post()
         self.end_transaction()
         return Payment.search([("partner_id", "=", customer.id)]) - before
@@ -115,14 +126,20 @@ class TestMoneyMatrix(IspPortalCase):
         for billing_type in ("recurring", "postpaid"):
             for blocked in (False, True):
                 for way in INVOICE_WAYS:
-                    with self.subTest(billing_type=billing_type, blocked=blocked, way=way):
+                    with self.subTest(
+                        billing_type=billing_type, blocked=blocked, way=way
+                    ):
                         customer, invoice = self.customer_owing(billing_type, blocked)
                         payments = self.bring_money(way, customer, invoice)
-                        self.assertIn(invoice.payment_state, ("paid", "in_payment", "reversed"))
+                        self.assertIn(
+                            invoice.payment_state, ("paid", "in_payment", "reversed")
+                        )
                         self.assertBalance(customer, 0.0)
                         self.assertBalanceIsReceivable(customer)
                         self.assertStatus(customer, "active")
-                        expected_payments = 0 if way in ("statement", "credit_note") else 1
+                        expected_payments = (
+                            0 if way in ("statement", "credit_note") else 1
+                        )
                         self.assertEqual(len(payments), expected_payments)
                         self.assertTrue(all(payments.mapped("isp_receipt_number")))
 

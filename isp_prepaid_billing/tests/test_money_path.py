@@ -163,7 +163,9 @@ class TestMoneyPath(IspBillingCase):
                 "partner_id": customer.id,
                 "invoice_date": "2026-01-05",
                 "invoice_line_ids": [
-                    Command.create({"name": "Router", "quantity": 1, "price_unit": 40.0})
+                    Command.create(
+                        {"name": "Router", "quantity": 1, "price_unit": 40.0}
+                    )
                 ],
             }
         )
@@ -286,7 +288,9 @@ class TestMoneyPath(IspBillingCase):
         self.run_engine(customer, "2026-03-01")
         self.assertStatus(customer, "blocked", "2026-03-01")
         self.assertIn("Insufficient funds", customer.isp_status_reason)
-        self.assertFalse(self.env["isp.charge"].search([("partner_id", "=", customer.id)]))
+        self.assertFalse(
+            self.env["isp.charge"].search([("partner_id", "=", customer.id)])
+        )
 
     @freeze_time("2026-01-10")
     def test_future_run_invoices_in_advance_without_blocking_early(self):
@@ -335,6 +339,10 @@ class TestHashLockedJournal(IspBillingCase):
             + [f"2027{company_digits}{n:06d}" for n in range(1, 5)],
         )
         results = self.company._check_hash_integrity()["results"]
-        statuses = {r["journal_name"]: r["status"] for r in results if journal.name in r["journal_name"]}
+        statuses = {
+            r["journal_name"]: r["status"]
+            for r in results
+            if journal.name in r["journal_name"]
+        }
         self.assertTrue(statuses)
         self.assertEqual(set(statuses.values()), {"verified"}, statuses)
