@@ -303,6 +303,22 @@ class IspPortalCase(IspBillingCase):
         self.end_transaction()
         return tx
 
+    def offer_of(self, page):
+        """The transaction route and form values of a payment page."""
+        route = page.split('data-transaction-route="')[1].split('"')[0]
+        token = page.split('data-access-token="')[1].split('"')[0]
+        return route, {
+            "provider_id": self.provider.id,
+            "payment_method_id": self.demo_method.id,
+            "token_id": None,
+            "amount": 20.0,
+            "flow": "direct",
+            "tokenization_requested": False,
+            "landing_route": "/my/isp",
+            "is_validation": False,
+            "access_token": token,
+        }
+
     def online_payments(self, partner):
         return self.env["account.payment"].search(
             [("partner_id", "=", partner.id), ("payment_transaction_id", "!=", False)]

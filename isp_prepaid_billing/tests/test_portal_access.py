@@ -190,22 +190,6 @@ class TestPortalAccess(IspPortalCase, HttpCase):
         self.assertEqual(tx.partner_id.commercial_partner_id, self.alice)
         self.assertEqual(tx.landing_route.split("?")[0], "/my/isp")
 
-    def offer_of(self, page):
-        """The transaction route and form values of a payment page."""
-        route = page.split('data-transaction-route="')[1].split('"')[0]
-        token = page.split('data-access-token="')[1].split('"')[0]
-        return route, {
-            "provider_id": self.provider.id,
-            "payment_method_id": self.demo_method.id,
-            "token_id": None,
-            "amount": 20.0,
-            "flow": "direct",
-            "tokenization_requested": False,
-            "landing_route": "/my/isp",
-            "is_validation": False,
-            "access_token": token,
-        }
-
     def test_a_payment_page_starts_one_transaction_and_expires(self):
         """Finding 3: the same page from two browser sessions pays once."""
         self.authenticate("alice", "alice")

@@ -123,20 +123,7 @@ class TestPortalInput(IspPortalCase, HttpCase):
         self.assertIsNone(error_of(page))
 
     def test_malformed_transaction_input_is_refused_with_a_message(self):
-        page = self.pay_page("purpose=topup&amount=20")
-        token = page.split('data-access-token="')[1].split('"')[0]
-        params = {
-            "provider_id": self.provider.id,
-            "payment_method_id": self.demo_method.id,
-            "token_id": None,
-            "amount": 20.0,
-            "flow": "direct",
-            "tokenization_requested": False,
-            "landing_route": "/my/isp",
-            "is_validation": False,
-            "access_token": token,
-        }
-        route = page.split('data-transaction-route="')[1].split('"')[0]
+        route, params = self.offer_of(self.pay_page("purpose=topup&amount=20"))
         offer = route.removeprefix("/my/isp/transaction/topup/0/0")
         cases = [
             {"provider_id": "abc"},
