@@ -93,7 +93,6 @@ class IspBillingEngine(models.AbstractModel):
             plan.periods += self._contract_periods(contract, partner, date)
         if not plan.periods:
             return plan
-        currency = partner.isp_currency_id
         plan.total = self._periods_total(partner, plan.periods, tax_cache)
         # Seed 002: a credit-limit customer's debt never exceeds the limit, whatever
         # the billing type; prepaid customers are charged only from their funds.
@@ -871,12 +870,8 @@ class IspBillingEngine(models.AbstractModel):
         )
         if not blocked:
             return []
-        unpaid_requests = (
-            self.env["isp.proforma"]
-            ._isp_open_requests(blocked)
-            .filtered(lambda proforma: proforma.isp_block_date <= date)
-            .partner_id
-        )
+        Proforma = self.env["isp.proforma"]
+        unpaid_requests = Proforma._isp_open_requests(blocked, overdue_on=date)
         return [
             StatusDecision(
                 partner,
@@ -886,7 +881,7 @@ class IspBillingEngine(models.AbstractModel):
                     balance=partner.isp_currency_id.format(partner.isp_balance),
                 ),
             )
-            for partner in blocked - unpaid_requests
+            for partner in blocked - unpaid_requests.partner_id
             if partner._isp_has_funds_for(0.0)
         ]
 
@@ -961,8 +956,7 @@ class IspBillingEngine(models.AbstractModel):
         )
         overdue_requests = (
             self.env["isp.proforma"]
-            ._isp_open_requests(candidates)
-            .filtered(lambda proforma: proforma.isp_block_date <= date)
+            ._isp_open_requests(candidates, overdue_on=date)
             .grouped("partner_id")
         )
         decisions = []

@@ -218,15 +218,17 @@ class IspProforma(models.Model):
         return proforma
 
     @api.model
-    def _isp_open_requests(self, partners):
-        return self.search(
-            [
-                ("partner_id", "in", partners.ids),
-                ("state", "=", "open"),
-                ("isp_block_date", "!=", False),
-            ],
-            order="date, id",
-        )
+    def _isp_open_requests(self, partners, overdue_on=None):
+        """Unpaid proformas the billing day issued instead of a tax invoice,
+        oldest first; with ``overdue_on``, those past their blocking day then."""
+        domain = [
+            ("partner_id", "in", partners.ids),
+            ("state", "=", "open"),
+            ("isp_block_date", "!=", False),
+        ]
+        if overdue_on:
+            domain.append(("isp_block_date", "<=", overdue_on))
+        return self.search(domain, order="date, id")
 
     @api.model
     def _cron_isp_proforma(self, date=None):
