@@ -50,6 +50,16 @@ class ContractContract(models.Model):
         index=True,
     )
     isp_charge_ids = fields.One2many("isp.charge", "contract_id", string="Charges")
+    isp_change_ids = fields.One2many(
+        "isp.service.change", "contract_id", string="Service Changes"
+    )
+    isp_cancel_date = fields.Date(
+        string="Cancelled After",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="Last day of service of a cancelled subscription.",
+    )
     isp_period_price = fields.Monetary(
         string="Price per Period",
         compute="_compute_isp_period_price",
@@ -127,8 +137,11 @@ class ContractContract(models.Model):
         "isp_period_length",
     )
     def _compute_isp_period_price(self):
+        today = fields.Date.context_today(self)
         for contract in self:
-            lines = contract._isp_billable_lines()
+            lines = contract._isp_billable_lines().filtered(
+                lambda line: not line.isp_service_to or line.isp_service_to >= today
+            )
             price = sum(lines.mapped("price_subtotal"))
             if contract.isp_period_unit == "month":
                 price *= contract.isp_period_length or 1
@@ -202,6 +215,49 @@ class ContractContract(models.Model):
         return self.contract_line_ids.filtered(
             lambda line: not line.display_type and not line.is_canceled
         )
+
+    def _isp_pauses(self):
+        self.ensure_one()
+        return self.isp_change_ids.filtered(
+            lambda change: change.kind == "pause" and change.state == "done"
+        )
+
+    def _isp_days_in_service(self, first, last):
+        """Days of ``[first, last]`` the subscription is not paused."""
+        self.ensure_one()
+        days = billing_periods.days_between(first, last)
+        for pause in self._isp_pauses():
+            overlap_first = max(first, pause.date)
+            overlap_last = min(last, pause.date_to)
+            if overlap_first <= overlap_last:
+                days -= billing_periods.days_between(overlap_first, overlap_last)
+        return days
+
+    def _isp_paused_on(self, date):
+        self.ensure_one()
+        return any(p.date <= date <= p.date_to for p in self._isp_pauses())
+
+    def _isp_action_change(self, kind):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "isp.service.change",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_contract_id": self.id, "default_kind": kind},
+        }
+
+    def action_isp_change_plan(self):
+        return self._isp_action_change("plan")
+
+    def action_isp_add_addon(self):
+        return self._isp_action_change("addon")
+
+    def action_isp_pause(self):
+        return self._isp_action_change("pause")
+
+    def action_isp_cancel_service(self):
+        return self._isp_action_change("cancel")
 
     def _isp_next_start(self):
         """First day not yet charged."""

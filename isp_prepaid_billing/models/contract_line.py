@@ -21,7 +21,38 @@ class ContractLine(models.Model):
         help="Refuse this login whatever the billing status (e.g. abuse, moved out).",
     )
 
+    # Service changes: when this line is in service. Kept apart from OCA
+    # contract's own line dates, which drive its invoicing and the
+    # subscription's "active to" date.
+    isp_service_from = fields.Date(
+        string="In Service From",
+        copy=False,
+        help="First day this plan or add-on is billed (a plan change or an add-on "
+        "ordered mid-period). Empty: from the start of the subscription.",
+    )
+    isp_service_to = fields.Date(
+        string="In Service To",
+        copy=False,
+        help="Last day this plan or add-on is billed (it was replaced or ended). "
+        "Empty: until the subscription ends.",
+    )
+    isp_replaces_line_id = fields.Many2one(
+        "contract.line",
+        string="Replaces",
+        copy=False,
+        index="btree_not_null",
+        ondelete="set null",
+        help="The plan this one replaced; it still applies on the network until "
+        "this one starts.",
+    )
+
     _sql_constraints = [
+        (
+            "isp_service_dates",
+            "CHECK(isp_service_to IS NULL OR isp_service_from IS NULL "
+            "OR isp_service_to >= isp_service_from - 1)",
+            "A service line cannot end before the day before it starts.",
+        ),
         (
             "isp_radius_username_unique",
             "unique(company_id, isp_radius_username)",
@@ -48,6 +79,23 @@ class ContractLine(models.Model):
                     )
                 )
 
+    def _isp_span(self, start, end):
+        """``(first, last)`` days of ``[start, end]`` this line is in service,
+        or None when it is not in service then."""
+        self.ensure_one()
+        first = max(start, self.isp_service_from or start)
+        last = min(end, self.isp_service_to) if self.isp_service_to else end
+        return (first, last) if first <= last else None
+
+    def _isp_in_effect(self, date):
+        """The line whose plan applies on ``date``: a plan ordered for a later
+        day leaves the one it replaces in effect until then."""
+        self.ensure_one()
+        line = self
+        while line.isp_replaces_line_id and line.isp_service_from and line.isp_service_from > date:
+            line = line.isp_replaces_line_id
+        return line
+
     # === RADIUS AUTHORIZE === #
 
     @api.model
@@ -63,6 +111,8 @@ class ContractLine(models.Model):
                 "is_canceled",
                 "isp_radius_password",
                 "isp_radius_disabled",
+                "isp_service_from",
+                "isp_replaces_line_id",
             ],
             limit=1,
         )
@@ -70,7 +120,7 @@ class ContractLine(models.Model):
             return line
         contract = line.contract_id
         contract.fetch(
-            ["active", "company_id", "partner_id", "date_end", "isp_managed"]
+            ["active", "company_id", "partner_id", "date_end", "isp_managed", "isp_cancel_date"]
         )
         contract.partner_id.fetch(["commercial_partner_id"])
         customer = contract.partner_id.commercial_partner_id
@@ -95,6 +145,8 @@ class ContractLine(models.Model):
         company = contract.company_id
         if self.isp_radius_disabled or not contract.active or self.is_canceled:
             return 401, self._isp_radius_reject(_("Access disabled."))
+        if contract.isp_cancel_date and contract.isp_cancel_date < date:
+            return 401, self._isp_radius_reject(_("Service ended."))
         if not customer.isp_billing_enabled:
             return 401, self._isp_radius_reject(
                 _("No Internet service on this account.")
@@ -117,7 +169,7 @@ class ContractLine(models.Model):
                 )
             body.update(self._isp_radius_suspended(company))
             return 200, body
-        profile = self.product_id.product_tmpl_id.with_company(
+        profile = self.sudo()._isp_in_effect(date).product_id.product_tmpl_id.with_company(
             company
         ).isp_network_profile_id
         body.update(profile._reply_attributes() if profile else {})

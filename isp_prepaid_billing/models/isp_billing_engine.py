@@ -222,15 +222,25 @@ class IspBillingEngine(models.AbstractModel):
 
     @api.model
     def _price_period(self, contract, partner, start, end, factor):
+        """Each service line of ``contract`` in ``[start, end]``, priced for the
+        days it was in service: a plan changed mid-period, an add-on, a service
+        ended or paused pays its share of the period, to the day. A line paused
+        for the whole period stays on it at zero, so the period is still closed."""
         currency = partner.isp_currency_id
         period = PeriodCharge(contract=contract, start=start, end=end, factor=factor)
+        days = billing_periods.days_between(start, end)
         for line in contract._isp_billable_lines():
-            unit_price = (
-                line.price_unit * line.quantity * (1 - (line.discount or 0.0) / 100)
-            )
-            amount = currency.round(float(Fraction(unit_price) * factor))
-            period.lines.append((line, amount))
+            span = line._isp_span(start, end)
+            if not span:
+                continue
+            share = Fraction(contract._isp_days_in_service(*span), days)
+            period.lines.append((line, self._line_amount(line, factor * share, currency)))
         return period
+
+    @api.model
+    def _line_amount(self, line, factor, currency):
+        unit_price = line.price_unit * line.quantity * (1 - (line.discount or 0.0) / 100)
+        return currency.round(float(Fraction(unit_price) * factor))
 
     @api.model
     def _line_taxes(self, line, partner, tax_cache=None):
@@ -501,6 +511,88 @@ class IspBillingEngine(models.AbstractModel):
             if contract.date_end and contract.date_end < end:
                 contract.date_end = end
 
+    # === ADJUSTMENTS: service changes inside charged periods === #
+
+    @api.model
+    def _charged_amounts(self, contract, date_from):
+        """``{(charge, contract.line): amount}``: what the periods of ``contract``
+        charged and ending on or after ``date_from`` cost, line by line, priced
+        on the subscription as it is now."""
+        partner = contract.commercial_partner_id
+        amounts = {}
+        for charge in contract.isp_charge_ids.filtered(
+            lambda c: c.period_end >= date_from
+        ):
+            period = self._price_period(
+                contract,
+                partner,
+                charge.period_start,
+                charge.period_end,
+                charge._isp_factor(),
+            )
+            for line, amount in period.lines:
+                amounts[charge, line] = amount
+        return amounts
+
+    @api.model
+    def _adjustment_periods(self, contract, before, after):
+        """The difference between two pricings of the same charged periods, as
+        periods whose lines carry what to charge (+) or credit (-)."""
+        periods = {}
+        for key in sorted(
+            set(before) | set(after),
+            key=lambda k: (k[0].period_start, k[1].sequence, k[1].id),
+        ):
+            charge, line = key
+            delta = contract.currency_id.round(after.get(key, 0.0) - before.get(key, 0.0))
+            if contract.currency_id.is_zero(delta):
+                continue
+            period = periods.setdefault(
+                charge,
+                PeriodCharge(
+                    contract=contract,
+                    start=charge.period_start,
+                    end=charge.period_end,
+                    factor=charge._isp_factor(),
+                ),
+            )
+            period.lines.append((line, delta))
+        return list(periods.values())
+
+    @api.model
+    def _apply_adjustment(self, partner, periods, date):
+        """One document for a service change: an invoice (or prepaid charge
+        entry) when the customer owes more, a credit note (or credit entry)
+        when the unused days are worth more. Returns the posted move."""
+        plan = ChargePlan(partner=partner, date=date, action="charge", periods=periods)
+        plan.total = self._periods_total(partner, periods)
+        vals = self._prepare_move_vals(plan, date)
+        lines = vals.get("invoice_line_ids") or []
+        for __, __, line_vals in lines:
+            if line_vals["price_unit"] < 0:
+                line_vals["name"] = _("Unused: %(line)s", line=line_vals["name"])
+        refund = vals.get("move_type") == "out_invoice" and plan.total < 0
+        if refund:
+            vals.update(move_type="out_refund", isp_block_date=False)
+            vals.pop("invoice_date_due", None)
+            vals.pop("invoice_payment_term_id", None)
+            for __, __, line_vals in lines:
+                line_vals["price_unit"] = -line_vals["price_unit"]
+        Batch = self.env["isp.invoice.batch"]
+        plan.move = Batch._create([vals])
+        Batch._post(plan.move)
+        if plan.total > 0:
+            self._reconcile_with_credit([plan])
+            if plan.move.move_type == "out_invoice":
+                self.env["isp.notification"]._isp_queue_many(
+                    [("invoice", partner, plan.move, f"invoice:{plan.move.id}")]
+                )
+        else:
+            # Credit given back: it pays what is open, as money arriving does.
+            self.env["isp.settlement"]._queue(partner, date=date)
+        partner.invalidate_recordset(["isp_balance"])
+        return plan
+
     # === EXECUTION === #
 
     @api.model
@@ -634,6 +726,7 @@ class IspBillingEngine(models.AbstractModel):
                 "period_start": period.start,
                 "period_end": period.end,
                 "amount": period.amount,
+                "factor": float(period.factor),
                 "move_id": move.id,
             }
             for period in plan.periods
@@ -696,13 +789,15 @@ class IspBillingEngine(models.AbstractModel):
         return vals
 
     @api.model
-    def _prepare_invoice_line_vals(self, period, line, amount):
+    def _prepare_invoice_line_vals(self, period, line, amount, label=None):
         lang = period.contract.commercial_partner_id.lang
+        start, end = line._isp_span(period.start, period.end) or (period.start, period.end)
+        service = line.name.replace("#START#", "").replace("#END#", "").strip()
         description = _(
             "%(service)s (%(start)s - %(end)s)",
-            service=line.name.replace("#START#", "").replace("#END#", "").strip(),
-            start=format_date(self.env, period.start, lang_code=lang),
-            end=format_date(self.env, period.end, lang_code=lang),
+            service=label % service if label else service,
+            start=format_date(self.env, start, lang_code=lang),
+            end=format_date(self.env, end, lang_code=lang),
         )
         # OCA contract's line values first (what other modules add), then the
         # engine's period: one unit at the period's amount, discount included.
@@ -730,6 +825,7 @@ class IspBillingEngine(models.AbstractModel):
             company.isp_invoice_after_payment and company.isp_prepaid_account_id
         ) or partner.property_account_receivable_id
         line_vals = []
+        # Balances, not debit/credit: an adjustment entry credits unused days.
         for vals in invoice_lines:
             product = self.env["product.product"].browse(vals["product_id"])
             income = product.product_tmpl_id.get_product_accounts()["income"]
@@ -738,7 +834,7 @@ class IspBillingEngine(models.AbstractModel):
                     {
                         "name": vals["name"],
                         "account_id": income.id,
-                        "credit": vals["price_unit"],
+                        "balance": -vals["price_unit"],
                     }
                 )
             )
@@ -746,10 +842,10 @@ class IspBillingEngine(models.AbstractModel):
         line_vals.append(
             Command.create(
                 {
-                    "name": _("Prepaid charge"),
+                    "name": _("Prepaid charge") if total >= 0 else _("Prepaid credit"),
                     "account_id": receivable.id,
                     "partner_id": partner.id,
-                    "debit": total,
+                    "balance": total,
                 }
             )
         )

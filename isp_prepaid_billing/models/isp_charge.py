@@ -1,6 +1,9 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
+from fractions import Fraction
+
 from odoo import api, fields, models
 
+from ..tools import billing_periods
 from .isp_billing_settings_mixin import BILLING_TYPES
 
 
@@ -37,6 +40,12 @@ class IspCharge(models.Model):
     period_end = fields.Date(required=True)
     amount = fields.Monetary(
         string="Amount (excl. taxes)", required=True, currency_field="currency_id"
+    )
+    factor = fields.Float(
+        string="Periods Charged",
+        digits=(16, 8),
+        help="How many full periods the charge covered (a partial first or last "
+        "period counts its share); service changes credit and charge against it.",
     )
     move_id = fields.Many2one(
         "account.move",
@@ -84,3 +93,24 @@ class IspCharge(models.Model):
         if (operator == "=") == bool(value):
             return paid
         return ["!", *paid]
+
+    def _isp_factor(self):
+        """The exact share of a full period this charge was priced at."""
+        self.ensure_one()
+        if self.factor:
+            return Fraction(self.factor).limit_denominator(10**6)
+        # Charges made before the factor was stored: as the engine prices them.
+        contract = self.contract_id
+        if self.billing_type == "prepaid":
+            unit, length = contract.isp_period_unit, contract.isp_period_length
+            full_end = billing_periods.add_period(self.period_start, unit, length)
+            factor = Fraction(
+                billing_periods.days_between(self.period_start, self.period_end),
+                billing_periods.days_between(self.period_start, full_end),
+            )
+            return factor * length if unit == "month" else factor
+        return billing_periods.months_covered(
+            self.period_start,
+            self.period_end,
+            contract.commercial_partner_id.isp_billing_day,
+        )

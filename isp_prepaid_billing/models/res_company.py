@@ -75,6 +75,21 @@ class ResCompany(models.Model):
         "the tax invoice is issued when the money arrives, so no VAT is due for "
         "customers who never pay. Blocking follows the proforma's due date.",
     )
+    # Service changes
+    isp_refund_unused = fields.Boolean(
+        string="Refund Unused Days",
+        default=True,
+        help="A service cancelled or paused inside a period already charged gets "
+        "its unused days back on the balance, by a credit note.",
+    )
+    isp_portal_plan_ids = fields.Many2many(
+        "product.product",
+        "isp_company_portal_plan_rel",
+        "company_id",
+        "product_id",
+        string="Plans Subscribers May Choose",
+        help="Plans subscribers can switch to themselves in the portal.",
+    )
     isp_proforma_day = fields.Integer(
         string="Proforma Generation Day",
         default=20,

@@ -75,6 +75,12 @@ class ResConfigSettings(models.TransientModel):
     isp_proforma_enabled = fields.Boolean(
         related="company_id.isp_proforma_enabled", readonly=False
     )
+    isp_refund_unused = fields.Boolean(
+        related="company_id.isp_refund_unused", readonly=False
+    )
+    isp_portal_plan_ids = fields.Many2many(
+        related="company_id.isp_portal_plan_ids", readonly=False
+    )
     isp_tax_invoice_on_payment = fields.Boolean(
         related="company_id.isp_tax_invoice_on_payment", readonly=False
     )

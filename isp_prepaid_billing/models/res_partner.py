@@ -305,6 +305,43 @@ class ResPartner(models.Model):
             "inactive", _("Deactivated by %(user)s", user=self.env.user.name)
         )
 
+    def action_isp_refund_balance(self):
+        """Pay a customer's positive balance back: Odoo's own payment form, an
+        outbound customer payment of the balance, for staff to check and post."""
+        check_staff(self.env)
+        self.ensure_one()
+        customer = self.commercial_partner_id
+        currency = customer.isp_currency_id
+        if currency.compare_amounts(customer.isp_balance, 0.0) <= 0:
+            raise UserError(
+                _(
+                    "%(customer)s has no money on the balance to refund (balance %(balance)s).",
+                    customer=customer.display_name,
+                    balance=currency.format(customer.isp_balance),
+                )
+            )
+        company = customer.isp_company_id or self.env.company
+        journal = customer.isp_payment_journal_id or self.env["account.journal"].search(
+            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "bank")],
+            limit=1,
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Refund Balance"),
+            "res_model": "account.payment",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "context": {
+                "default_payment_type": "outbound",
+                "default_partner_type": "customer",
+                "default_partner_id": customer.id,
+                "default_company_id": company.id,
+                "default_journal_id": journal.id,
+                "default_amount": customer.isp_balance,
+                "default_memo": _("Refund of the balance"),
+            },
+        }
+
     def action_isp_view_charges(self):
         check_staff(self.env)
         action = self.env["ir.actions.act_window"]._for_xml_id(
@@ -452,13 +489,16 @@ class ResPartner(models.Model):
 
     def _isp_service_state(self, date):
         """The status a subscriber sees: the billing status, or "paused" when every
-        subscription is past its "active to" date."""
+        subscription is past its "active to" date or paused on request."""
         self.ensure_one()
         contracts = self.isp_contract_ids.filtered(lambda c: c.active and c.isp_managed)
         if (
             self.isp_status in ("active", "new")
             and contracts
-            and all(c.date_end and c.date_end < date for c in contracts)
+            and all(
+                (c.date_end and c.date_end < date) or c._isp_paused_on(date)
+                for c in contracts
+            )
         ):
             return "paused"
         return self.isp_status

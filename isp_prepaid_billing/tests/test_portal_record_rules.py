@@ -15,6 +15,7 @@ PORTAL_READABLE = {
         ("contract_id.partner_id", "=", customer.id)
     ],
     "isp.charge": lambda customer: [("partner_id", "=", customer.id)],
+    "isp.service.change": lambda customer: [("partner_id", "=", customer.id)],
     "isp.proforma": lambda customer: [("partner_id", "=", customer.id)],
     "isp.proforma.line": lambda customer: [
         ("proforma_id.partner_id", "=", customer.id)
@@ -90,6 +91,14 @@ class TestPortalRecordRules(IspPortalCase, HttpCase):
         )
         payment.action_post()
         env["isp.proforma"]._isp_create_for(customer, date(2026, 3, 20))
+        env["isp.service.change"].create(
+            {
+                "contract_id": contract.id,
+                "kind": "pause",
+                "date": date(2026, 5, 1),
+                "date_to": date(2026, 5, 10),
+            }
+        )
         env["isp.notification"]._isp_queue(
             "payment", customer, payment, f"rules:{customer.id}"
         )
