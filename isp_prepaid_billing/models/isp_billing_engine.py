@@ -827,18 +827,12 @@ class IspBillingEngine(models.AbstractModel):
         line_vals = []
         # Balances, not debit/credit: an adjustment entry credits unused days.
         for vals in invoice_lines:
-            product = self.env["product.product"].browse(vals["product_id"])
-            income = product.product_tmpl_id.get_product_accounts()["income"]
             line_vals.append(
-                Command.create(
-                    {
-                        "name": vals["name"],
-                        "account_id": income.id,
-                        "balance": -vals["price_unit"],
-                    }
-                )
+                Command.create(self._charge_entry_line_vals(partner, company, vals))
             )
-        total = sum(vals["price_unit"] for vals in invoice_lines)
+        total = partner.isp_currency_id.round(
+            -sum(command[2]["balance"] for command in line_vals)
+        )
         line_vals.append(
             Command.create(
                 {
@@ -850,6 +844,27 @@ class IspBillingEngine(models.AbstractModel):
             )
         )
         return {"move_type": "entry", "line_ids": line_vals}
+
+    @api.model
+    def _charge_entry_line_vals(self, partner, company, vals):
+        """The income side of a prepaid charge entry; with the monthly invoice of
+        consumed services, the amount taxes included waits on the consumed
+        services account for that invoice."""
+        product = self.env["product.product"].browse(vals["product_id"])
+        if not company.isp_consumption_invoice:
+            income = product.product_tmpl_id.get_product_accounts()["income"]
+            return {"name": vals["name"], "account_id": income.id, "balance": -vals["price_unit"]}
+        line = self.env["contract.line"].browse(vals["contract_line_id"])
+        amount = partner.isp_currency_id.round(
+            self._amount_with_taxes(line, vals["price_unit"], partner, {})
+        )
+        return {
+            "name": vals["name"],
+            "account_id": company.isp_consumption_account_id.id,
+            "partner_id": partner.id,
+            "product_id": product.id,
+            "balance": -amount,
+        }
 
     @api.model
     def _reconcile_with_credit(self, plans):

@@ -158,7 +158,11 @@ class IspServiceChange(models.Model):
                 )
             if self.currency_id.compare_amounts(self.price_unit, 0.0) < 0:
                 raise ValidationError(_("A plan's price cannot be negative."))
-        if self.kind == "plan" and self.line_id and self.line_id.product_id == self.product_id:
+        if (
+            self.kind == "plan"
+            and self.line_id.product_id == self.product_id
+            and self.currency_id.compare_amounts(self.line_id.price_unit, self.price_unit) == 0
+        ):
             raise ValidationError(
                 _("%(plan)s is already the plan of this service.", plan=self.product_id.display_name)
             )
@@ -263,6 +267,7 @@ class IspServiceChange(models.Model):
         """Seed 002: a prepaid customer pays from the balance, a credit-limit
         customer within the limit; other customers are charged, their debt grows."""
         partner = self.partner_id
+        partner.invalidate_recordset(["isp_balance"])  # not stored: money may have come
         capped = partner.isp_billing_type == "prepaid" or partner.isp_credit_mode == "limit"
         if capped and not partner._isp_has_funds_for(total):
             currency = partner.isp_currency_id
@@ -322,7 +327,9 @@ class IspServiceChange(models.Model):
             "quantity": 1.0,
             "price_unit": self.price_unit,
             "uom_id": self.product_id.uom_id.id,
-            "date_start": max(self.date, self.contract_id.date_start),
+            # OCA contract's own dates stay the subscription's; the days in
+            # service are ours.
+            "date_start": self.contract_id.date_start,
             "isp_service_from": self.date,
         }
         if replaces:
@@ -340,6 +347,7 @@ class IspServiceChange(models.Model):
             }
             if replaces.isp_radius_username:
                 replaces.write({"isp_radius_username": False, "isp_radius_password": False})
+                replaces.flush_recordset()  # the login is unique: free it first
                 vals.update(credentials)
         return self.env["contract.line"].create(vals)
 

@@ -134,6 +134,18 @@ class ResCompany(models.Model):
         help="Liability account that holds invoiced prepayments until service "
         "charges use them (Issue Invoice After Payment).",
     )
+    isp_consumption_invoice = fields.Boolean(
+        string="Monthly Invoice of Consumed Services",
+        help="Prepaid charges are entries against the balance during the month; on "
+        "the first day of the next month one tax invoice lists the services "
+        "consumed, paid from what the charges took from the balance.",
+    )
+    isp_consumption_account_id = fields.Many2one(
+        "account.account",
+        string="Consumed Services Account",
+        help="Reconcilable liability account where prepaid charges wait, taxes "
+        "included, until the monthly invoice of consumed services.",
+    )
     isp_auto_associate_payments = fields.Boolean(
         string="Auto Associate Payments to Invoices",
         default=True,
@@ -258,6 +270,31 @@ class ResCompany(models.Model):
             company._isp_check_range("isp_proforma_months", 1, 12)
             company._isp_check_range("isp_reminder_days", 0, 28)
             company._isp_check_range("isp_low_balance_days", 0, 28)
+
+    @api.constrains(
+        "isp_consumption_invoice",
+        "isp_consumption_account_id",
+        "isp_invoice_on_charge",
+        "isp_invoice_after_payment",
+    )
+    def _check_isp_consumption_invoice(self):
+        for company in self.filtered("isp_consumption_invoice"):
+            account = company.isp_consumption_account_id
+            if not account or not account.reconcile:
+                raise ValidationError(
+                    self.env._(
+                        "The monthly invoice of consumed services needs a reconcilable "
+                        "Consumed Services Account: prepaid charges wait there until "
+                        "they are invoiced."
+                    )
+                )
+            if company.isp_invoice_on_charge or company.isp_invoice_after_payment:
+                raise ValidationError(
+                    self.env._(
+                        "The monthly invoice of consumed services replaces invoices on "
+                        "charge and invoices after payment: turn those off first."
+                    )
+                )
 
     @api.constrains("isp_invoice_after_payment", "isp_prepaid_account_id")
     def _check_isp_invoice_after_payment(self):

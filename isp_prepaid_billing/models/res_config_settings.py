@@ -105,6 +105,12 @@ class ResConfigSettings(models.TransientModel):
     isp_invoice_after_payment_tax_id = fields.Many2one(
         related="company_id.isp_invoice_after_payment_tax_id", readonly=False
     )
+    isp_consumption_invoice = fields.Boolean(
+        related="company_id.isp_consumption_invoice", readonly=False
+    )
+    isp_consumption_account_id = fields.Many2one(
+        related="company_id.isp_consumption_account_id", readonly=False
+    )
     isp_prepaid_account_id = fields.Many2one(
         related="company_id.isp_prepaid_account_id", readonly=False
     )

@@ -111,11 +111,23 @@ class TestServiceChanges(IspBillingCase):
 
         change = self.change(subscription, "plan", "2026-11-11", product_id=self.fast_plan.id)
 
-        self.assertEqual(change.move_id.move_type, "entry")
+        self.assertEqual(change.move_id.move_type, "out_invoice")
+        self.assertEqual(change.move_id.payment_state, "paid")
         self.assertMoney(change.amount, 20.0)
         self.assertBalance(customer, 50.0)
         self.assertBalanceIsReceivable(customer)
         self.assertStatus(customer, "active")
+
+    def test_prepaid_charge_entries_get_an_adjustment_entry(self):
+        self.company.isp_invoice_on_charge = False
+        customer, subscription = self.subscriber("Ema", "prepaid", price=60.0)
+        self.pay(customer, 100.0, date(2026, 11, 1))
+        self.run_engine(customer, "2026-11-01")
+        change = self.change(subscription, "plan", "2026-11-11", product_id=self.plan.id)
+        self.assertEqual(change.move_id.move_type, "entry")
+        self.assertMoney(change.amount, -20.0)
+        self.assertBalance(customer, 60.0)
+        self.assertBalanceIsReceivable(customer)
 
     def test_prepaid_upgrade_without_funds_is_refused_and_changes_nothing(self):
         customer, subscription = self.subscriber("Rita", "prepaid")
@@ -129,7 +141,7 @@ class TestServiceChanges(IspBillingCase):
                 "product_id": self.fast_plan.id,
             }
         )
-        with freeze_time("2026-11-11"), self.assertRefused(UserError, "cannot be charged 20"):
+        with freeze_time("2026-11-11"), self.assertRefused(UserError, "cannot be charged $\xa020.00"):
             with self.env.cr.savepoint():
                 change.action_apply()
         self.env.invalidate_all()
@@ -152,7 +164,7 @@ class TestServiceChanges(IspBillingCase):
                 "product_id": self.fast_plan.id,
             }
         )
-        with freeze_time("2026-11-11"), self.assertRefused(UserError, "cannot be charged 20"):
+        with freeze_time("2026-11-11"), self.assertRefused(UserError, "cannot be charged $\xa020.00"):
             with self.env.cr.savepoint():
                 change.action_apply()
         self.env.invalidate_all()
@@ -185,7 +197,9 @@ class TestServiceChanges(IspBillingCase):
     def test_addon_from_day_16_is_charged_for_the_rest_of_the_period(self):
         customer, subscription = self.subscriber("Alba", "recurring")
         self.run_engine(customer, "2026-11-01")
-        tv = self.fast_plan.copy({"name": "IPTV", "list_price": 12.0})
+        tv = self.env["product.product"].create(
+            {"name": "IPTV", "type": "service", "list_price": 12.0, "taxes_id": [Command.clear()]}
+        )
         change = self.change(subscription, "addon", "2026-11-16", product_id=tv.id)
         self.assertMoney(change.move_id.amount_total, 6.0)  # 15 of 30 days of 12
         self.run_engine(customer, "2026-12-01")
@@ -208,22 +222,26 @@ class TestServiceChanges(IspBillingCase):
     def test_bad_changes_are_refused_with_a_clear_message(self):
         customer, subscription = self.subscriber("Bea", "recurring")
         self.run_engine(customer, "2026-11-01")
+        self.run_engine(customer, "2026-12-01")
         Change = self.env["isp.service.change"]
         change = Change.create(
             {
                 "contract_id": subscription.id,
                 "kind": "plan",
-                "date": "2026-10-20",
+                "date": "2026-11-20",
                 "product_id": self.fast_plan.id,
             }
         )
-        with freeze_time("2026-11-11"), self.assertRefused(UserError, "last charged period"):
+        with freeze_time("2026-12-02"), self.assertRefused(UserError, "last charged period"):
             with self.env.cr.savepoint():
                 change.action_apply()
         self.env.invalidate_all()
         self.assertEqual(len(subscription.contract_line_ids), 1)
-        other_company = self.company_data_2["company"]
-        foreign = self.fast_plan.copy({"name": "Foreign plan", "company_id": other_company.id})
+        self.assertEqual(change.state, "draft")
+        other_company = self.env["res.company"].create({"name": "Other ISP"})
+        foreign = self.env["product.product"].create(
+            {"name": "Foreign plan", "type": "service", "company_id": other_company.id}
+        )
         with self.assertRefused(ValidationError, "another company"):
             with self.env.cr.savepoint():
                 Change.create(
