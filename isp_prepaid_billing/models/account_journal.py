@@ -37,7 +37,9 @@ class AccountJournal(models.Model):
         # what the transfer pays beyond the invoice stays on their balance.
         res = super()._statement_line_import_update_hook(st_line_vals, speeddict)
         if not st_line_vals.get("partner_id"):
-            texts = [st_line_vals.get(key) for key in ("payment_ref", "ref", "narration")]
+            texts = [
+                st_line_vals.get(key) for key in ("payment_ref", "ref", "narration")
+            ]
             customer = self.env["res.partner"]._isp_customer_from_texts(
                 self.company_id, [text for text in texts if isinstance(text, str)]
             )

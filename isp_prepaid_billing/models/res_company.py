@@ -410,7 +410,10 @@ class ResCompany(models.Model):
         Model = self.env["account.reconcile.model"].sudo()
         for company in self.search([]):
             if not company.chart_template or Model.search_count(
-                [("company_id", "=", company.id), ("isp_customer_reference", "=", True)],
+                [
+                    ("company_id", "=", company.id),
+                    ("isp_customer_reference", "=", True),
+                ],
                 limit=1,
             ):
                 continue
