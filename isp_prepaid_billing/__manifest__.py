@@ -8,7 +8,14 @@
     "license": "AGPL-3",
     "author": "ISP Billing developers",
     "website": "https://github.com/isp-billing/isp_prepaid_billing",
-    "depends": ["account_payment", "contract", "portal"],
+    "depends": [
+        "account_payment",
+        "contract",
+        "portal",
+        # bank matching: statement import hooks and reconciliation rules
+        "account_statement_import_file",
+        "account_reconcile_model_oca",
+    ],
     "data": [
         # security first: groups, then ACLs, then rules
         "security/isp_prepaid_billing_groups.xml",
@@ -34,6 +41,7 @@
         "views/isp_billing_run_views.xml",
         "views/isp_proforma_views.xml",
         "views/account_payment_views.xml",
+        "views/account_reconcile_model_views.xml",
         "views/isp_refill_card_views.xml",
         "views/portal_templates.xml",
         "views/isp_radius_views.xml",

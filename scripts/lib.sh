@@ -91,6 +91,11 @@ check_odoo() {
     [ "$version" = "18.0" ] || die "found Odoo $version; this addon needs Odoo 18.0."
 }
 
+# Runs its arguments with no file descriptor but stdin/stdout/stderr. A server
+# started by a script run under `flock FILE` would otherwise hold FILE's lock for
+# as long as it runs, and every later `flock FILE` would wait forever.
+WITHOUT_INHERITED_FILES='import subprocess, sys; sys.exit(subprocess.call(sys.argv[1:], close_fds=True))'
+
 ensure_postgres() {
     if ! command -v pg_ctlcluster >/dev/null && ! command -v pg_ctl >/dev/null; then
         say "installing PostgreSQL server (Debian package postgresql)"
@@ -104,9 +109,9 @@ ensure_postgres() {
             cluster=$(pg_lsclusters -h | awk 'NR==1 {print $1" "$2}')
             [ -n "$cluster" ] || die "no PostgreSQL cluster found (pg_lsclusters is empty)"
             # shellcheck disable=SC2086
-            as_root pg_ctlcluster $cluster start || true
+            as_root "$ODOO_PYTHON" -c "$WITHOUT_INHERITED_FILES" pg_ctlcluster $cluster start || true
         else
-            as_root service postgresql start || true
+            as_root "$ODOO_PYTHON" -c "$WITHOUT_INHERITED_FILES" service postgresql start || true
         fi
         for _ in $(seq 1 30); do pg_isready -q && break; sleep 1; done
         pg_isready -q || die "PostgreSQL did not start"

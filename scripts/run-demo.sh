@@ -10,11 +10,12 @@ DB="${ISP_DEMO_DB:-isp_demo}"
 PORT="${ISP_DEMO_PORT:-8069}"
 if psql -d postgres -tAc "select 1 from pg_database where datname = '$DB'" | grep -q 1; then
     say "updating isp_prepaid_billing in existing database $DB"
-    odoo -d "$DB" -i website,payment_demo -u isp_prepaid_billing --stop-after-init --log-level=warn
+    odoo -d "$DB" -i website,payment_demo,account_statement_import_ofx -u isp_prepaid_billing --stop-after-init --log-level=warn
 else
     say "creating demo database $DB (a few minutes)"
-    # website: the portal inside the site layout; payment_demo: pay online in the demo.
-    odoo -d "$DB" -i isp_prepaid_billing,website,payment_demo --stop-after-init --log-level=warn
+    # website: the portal inside the site layout; payment_demo: pay online in the demo;
+    # account_statement_import_ofx: import bank statements (OFX) to match transfers.
+    odoo -d "$DB" -i isp_prepaid_billing,website,payment_demo,account_statement_import_ofx --stop-after-init --log-level=warn
 fi
 # Subscribers pay online in the demo with Odoo's demo payment provider (test mode).
 "$ODOO_PYTHON" -m odoo shell -c "$ODOO_CONF" -d "$DB" --log-level=warn >/dev/null <<'PY'

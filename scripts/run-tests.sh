@@ -12,8 +12,9 @@ DB="${ISP_TEST_DB:-isp_test}"
 say "creating test database $DB"
 dropdb --if-exists "$DB"
 # payment_demo: the test payment provider the portal tours pay with;
-# account_reconcile_oca: the bank reconciliation accountants use with Community.
-odoo -d "$DB" -i isp_prepaid_billing,payment_demo,account_reconcile_oca --without-demo=all --stop-after-init \
+# account_reconcile_oca: the bank reconciliation accountants use with Community;
+# account_statement_import_ofx: the bank statement files they import.
+odoo -d "$DB" -i isp_prepaid_billing,payment_demo,account_reconcile_oca,account_statement_import_ofx --without-demo=all --stop-after-init \
     --log-level=warn >"$RUN_DIR/install.log" 2>&1 || {
     tail -50 "$RUN_DIR/install.log" >&2
     die "installing isp_prepaid_billing failed (full log: $RUN_DIR/install.log)"

@@ -17,6 +17,8 @@ from . import isp_billing_run
 from . import isp_billing_run_line
 from . import isp_number_counter
 from . import account_journal
+from . import account_bank_statement_line
+from . import account_reconcile_model
 from . import isp_proforma
 from . import isp_proforma_line
 from . import isp_notification

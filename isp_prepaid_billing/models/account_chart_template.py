@@ -8,7 +8,8 @@ class AccountChartTemplate(models.AbstractModel):
     def _post_load_data(self, template_code, company, template_data):
         # A chart installed after this module (Odoo installs the default chart
         # at the end of the install, and new companies get theirs later) brings
-        # the company's ISP invoice journal with it.
+        # the company's ISP invoice journal and bank matching rules with it.
         res = super()._post_load_data(template_code, company, template_data)
         self.env["res.company"]._isp_setup_invoice_journals()
+        self.env["res.company"]._isp_setup_reconcile_models()
         return res

@@ -30,3 +30,19 @@ class AccountJournal(models.Model):
                 number_formats.parse(journal.isp_number_format)
             except number_formats.NumberFormatError as error:
                 raise ValidationError(str(error)) from error
+
+    def _statement_line_import_update_hook(self, st_line_vals, speeddict):
+        # An imported transfer quoting a customer's invoice, proforma, receipt
+        # or payment reference is that customer's: the line shows them, and
+        # what the transfer pays beyond the invoice stays on their balance.
+        res = super()._statement_line_import_update_hook(st_line_vals, speeddict)
+        if not st_line_vals.get("partner_id"):
+            texts = [
+                st_line_vals.get(key) for key in ("payment_ref", "ref", "narration")
+            ]
+            customer = self.env["res.partner"]._isp_customer_from_texts(
+                self.company_id, [text for text in texts if isinstance(text, str)]
+            )
+            if customer:
+                st_line_vals["partner_id"] = customer.id
+        return res

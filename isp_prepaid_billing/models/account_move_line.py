@@ -1,9 +1,26 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
-from odoo import models
+from odoo import api, models
 
 
 class AccountMoveLine(models.Model):
     _inherit = "account.move.line"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        # A receivable line added to an entry already posted is money booked
+        # on the customer's account too: a bank statement line matched in
+        # place (account_reconcile_oca's "edit" mode) books a customer credit
+        # so, without posting or reconciling anything.
+        added = lines.filtered(
+            lambda line: line.parent_state == "posted"
+            and line.account_type == "asset_receivable"
+        )
+        if added:
+            self.env["isp.settlement"]._queue(
+                added.partner_id, date=max(added.mapped("date"))
+            )
+        return lines
 
     def _reconcile_plan(self, reconciliation_plan):
         res = super()._reconcile_plan(reconciliation_plan)

@@ -19,6 +19,8 @@ from odoo import _, api, fields, models
 _logger = logging.getLogger(__name__)
 
 QUEUE_KEY = "isp.settlement"
+# What the settlement keeps of the context it was queued from.
+SETTLEMENT_CONTEXT_KEYS = ("lang", "tz", "allowed_company_ids")
 
 
 class IspSettlement(models.AbstractModel):
@@ -52,8 +54,16 @@ class IspSettlement(models.AbstractModel):
         if not queue:
             return
         # Whoever posted or reconciled the money was allowed to; what follows
-        # from it (charges, invoices, statuses) is the engine's business.
-        settlement = self.sudo().with_context(isp_settling=True)
+        # from it (charges, invoices, statuses) is the engine's business. It
+        # runs with the context of whoever queued first: flags meant for that
+        # caller's own writes (account_reconcile_oca adds lines to a posted
+        # entry with skip_invoice_sync) must not reach the invoices made here.
+        context = {
+            key: value
+            for key, value in self.env.context.items()
+            if key in SETTLEMENT_CONTEXT_KEYS
+        }
+        settlement = self.sudo().with_context(context, isp_settling=True)
         payments = settlement.env["account.payment"].browse(sorted(queue["payments"]))
         for customer_id, date in queue["customers"].items():
             customer = settlement.env["res.partner"].browse(customer_id)

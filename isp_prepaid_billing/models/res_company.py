@@ -1,7 +1,7 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
 import re
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..tools import number_formats
@@ -452,6 +452,62 @@ class ResCompany(models.Model):
                     "refund_sequence": True,
                     "isp_number_format": DEFAULT_INVOICE_FORMAT,
                 }
+            )
+
+    @api.model
+    def _isp_setup_reconcile_models(self):
+        """Give every company with a chart of accounts the bank reconciliation
+        rules that match transfers quoting a customer's references: first the
+        invoice quoted, then the customer's balance."""
+        Model = self.env["account.reconcile.model"].sudo()
+        for company in self.search([]):
+            if not company.chart_template or Model.search_count(
+                [
+                    ("company_id", "=", company.id),
+                    ("isp_customer_reference", "=", True),
+                ],
+                limit=1,
+            ):
+                continue
+            receivable = company.partner_id.with_company(
+                company
+            ).property_account_receivable_id
+            common = {
+                "company_id": company.id,
+                "isp_customer_reference": True,
+                "auto_reconcile": True,
+                "match_nature": "amount_received",
+                "match_partner": True,
+                "match_same_currency": True,
+            }
+            Model.create(
+                [
+                    {
+                        **common,
+                        "name": self.env._("ISP: invoice quoted on the transfer"),
+                        "sequence": 0,
+                        "rule_type": "invoice_matching",
+                        "match_text_location_label": True,
+                        "match_text_location_note": True,
+                        "match_text_location_reference": True,
+                        "allow_payment_tolerance": False,
+                    },
+                    {
+                        **common,
+                        "name": self.env._("ISP: customer reference to balance"),
+                        "sequence": 3,
+                        "rule_type": "writeoff_suggestion",
+                        "line_ids": [
+                            Command.create(
+                                {
+                                    "account_id": receivable.id,
+                                    "amount_type": "percentage",
+                                    "amount_string": "100",
+                                }
+                            )
+                        ],
+                    },
+                ]
             )
 
     def _isp_invoice_journal(self):

@@ -9,6 +9,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import format_date
 
+from ..tools.payment_reference import payment_reference, references_in
 from ..tools.staff import check_staff
 from .isp_billing_settings_mixin import ISP_SETTING_FIELDS
 
@@ -129,6 +130,24 @@ class ResPartner(models.Model):
     isp_billing_error = fields.Text(
         string="Last Billing Error", copy=False, readonly=True
     )
+    isp_payment_reference = fields.Char(
+        string="Payment Reference",
+        compute="_compute_isp_payment_reference",
+        store=True,
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="Quoted on a bank transfer, it brings the money to this customer's "
+        "balance without anyone matching it by hand.",
+    )
+
+    _sql_constraints = [
+        (
+            "isp_payment_reference_unique",
+            "unique(isp_company_id, isp_payment_reference)",
+            "A payment reference belongs to one customer of the company.",
+        ),
+    ]
 
     # === COMPUTE METHODS === #
 
@@ -137,6 +156,16 @@ class ResPartner(models.Model):
         for partner in self:
             company = partner.isp_company_id or partner.company_id or self.env.company
             partner.isp_currency_id = company.currency_id
+
+    @api.depends("isp_billing_enabled")
+    def _compute_isp_payment_reference(self):
+        # Given once, for good: a reference printed on a proforma or told to
+        # the bank stays valid when billing is switched off and on again.
+        for partner in self:
+            reference = partner.isp_payment_reference
+            if not reference and partner.isp_billing_enabled and partner.id:
+                reference = payment_reference(partner.id)
+            partner.isp_payment_reference = reference
 
     def _compute_isp_balance(self):
         # The balance IS the accounting balance: one grouped query on receivable lines.
@@ -613,6 +642,75 @@ class ResPartner(models.Model):
         else:
             raise UserError(_("Unknown payment purpose."))
         return offer
+
+    # === BANK MATCHING === #
+
+    @api.model
+    def _isp_find_by_payment_texts(self, company, texts):
+        """The customers of ``company`` whom a bank transfer's texts point to:
+        through an invoice number, a proforma number, a receipt number or a
+        customer payment reference. Nothing is guessed from names."""
+        words = self._isp_payment_words(texts)
+        found = self.browse()
+        references = references_in(" ".join(text or "" for text in texts))
+        # A lookup only: the company is in every domain, only the ids leave here.
+        sudo = self.sudo()
+        if references:
+            found |= sudo.search(
+                [
+                    ("isp_payment_reference", "in", references),
+                    ("isp_company_id", "=", company.id),
+                ]
+            )
+        if words:
+            invoices = sudo.env["account.move"].search(
+                [
+                    ("company_id", "=", company.id),
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    "|",
+                    ("name", "in", words),
+                    ("payment_reference", "in", words),
+                ]
+            )
+            proformas = sudo.env["isp.proforma"].search(
+                [("company_id", "=", company.id), ("name", "in", words)]
+            )
+            receipts = sudo.env["account.payment"].search(
+                [
+                    ("company_id", "=", company.id),
+                    ("partner_type", "=", "customer"),
+                    ("state", "not in", ("draft", "canceled", "rejected")),
+                    "|",
+                    ("isp_receipt_number", "in", words),
+                    ("name", "in", words),
+                ]
+            )
+            found |= (
+                invoices.commercial_partner_id
+                | proformas.partner_id.commercial_partner_id
+                | receipts.partner_id.commercial_partner_id
+            )
+        return self.browse(found.ids)
+
+    @api.model
+    def _isp_customer_from_texts(self, company, texts):
+        """The one customer ``texts`` point to, or none when they point to
+        several: an ambiguous transfer is left to a person."""
+        found = self._isp_find_by_payment_texts(company, texts)
+        return found if len(found) == 1 else self.browse()
+
+    @api.model
+    def _isp_payment_words(self, texts):
+        """The words of ``texts`` that can be a document number, as written
+        and in upper case."""
+        words = set()
+        for text in texts:
+            for word in (text or "").split():
+                word = word.strip(".,;:()[]{}'\"")
+                if len(word) >= 3:
+                    words.update((word, word.upper()))
+        return sorted(words)
 
     # === CRONS === #
 

@@ -71,8 +71,14 @@ class TestPortalAccess(IspPortalCase, HttpCase):
         self.assertIn(payment.isp_receipt_number, page)
         self.assertIn(proforma.name, page)
         self.assertIn("Fibre 100 Mbit/s", page)
+        self.assertIn(self.alice.isp_payment_reference, page)
         bob_invoice, __, bob_proforma = self.documents(self.bob)
-        for foreign in (bob_invoice.name, bob_proforma.name, "Bob Portal"):
+        for foreign in (
+            bob_invoice.name,
+            bob_proforma.name,
+            "Bob Portal",
+            self.bob.isp_payment_reference,
+        ):
             self.assertNotIn(foreign, page)
         # The breadcrumb is the page's own, not the last invoice listed on it.
         breadcrumb = page[page.index('<ol class="o_portal_submenu breadcrumb'):]

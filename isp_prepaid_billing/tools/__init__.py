@@ -4,3 +4,4 @@ from . import refill_codes
 from . import radius_packet
 from . import staff
 from . import client_address
+from . import payment_reference
