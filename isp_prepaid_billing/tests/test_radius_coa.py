@@ -189,10 +189,17 @@ class TestRadiusPlanChange(RadiusCase):
     def test_a_plan_a_coa_cannot_carry_disconnects_the_session(self):
         peer = self.peer()
         self.nas.supports_coa = True
-        odd = self.profile_300.copy(
-            {"name": "Odd", "extra_attributes": "Cisco-AVPair = ip:addr-pool=x"}
+        odd = self.env["isp.network.profile"].create(
+            {
+                "name": "Odd",
+                "company_id": self.company.id,
+                "rate_limit": "60M/300M",
+                "extra_attributes": "Cisco-AVPair = ip:addr-pool=x",
+            }
         )
-        odd_plan = self.plan_300.copy({"name": "Odd plan"})
+        odd_plan = self.env["product.product"].create(
+            {"name": "Odd plan", "type": "service"}
+        )
         odd_plan.product_tmpl_id.with_company(self.company).isp_network_profile_id = odd
         customer = self.subscriber("odd1")
         self.open_session(customer, "odd1", "10.70.0.8")
@@ -200,6 +207,7 @@ class TestRadiusPlanChange(RadiusCase):
             self.change_plan(customer, odd_plan), "Plan change"
         )
         self.commit()
+        self.assertEqual(request.profile_id, odd)
         self.assertEqual(request.kind, "disconnect")
         self.assertEqual(
             [packet["code"] for packet in peer.received],
@@ -253,8 +261,9 @@ class TestRadiusPlanChange(RadiusCase):
         self.assertTrue(request.last_error)
 
         peer = self.peer()  # the router is back
-        self.Requests._cron_isp_disconnect()
-        self.Requests._cron_isp_disconnect()
+        Requests = self.Requests.sudo()  # the cron runs as the superuser
+        Requests._cron_isp_disconnect()
+        Requests._cron_isp_disconnect()
 
         self.assertEqual(request.state, "done", request.last_error)
         self.assertEqual(request.attempts, 2)
