@@ -7,7 +7,7 @@ from odoo.exceptions import ValidationError
 
 class IspRadiusNas(models.Model):
     """A router (Network Access Server) that asks RADIUS about subscribers and
-    receives Disconnect-Requests from Odoo."""
+    receives Disconnect-Requests, and CoA-Requests if it supports them, from Odoo."""
 
     _name = "isp.radius.nas"
     _description = "Network access server"
@@ -28,6 +28,12 @@ class IspRadiusNas(models.Model):
         help="Signs the Disconnect-Requests Odoo sends to this router.",
     )
     coa_port = fields.Integer(string="CoA Port", default=3799)
+    supports_coa = fields.Boolean(
+        string="Supports CoA",
+        help="The router applies a new plan to an open session (CoA-Request, "
+        "RFC 5176). Otherwise a plan change disconnects the session and the "
+        "subscriber reconnects on the new plan.",
+    )
 
     _sql_constraints = [
         (

@@ -17,6 +17,7 @@ from . import test_portal_tours
 from . import test_portal_access
 from . import test_radius
 from . import test_radius_input
+from . import test_radius_coa
 from . import test_portal_record_rules
 from . import test_staff_actions
 from . import test_portal_proxy

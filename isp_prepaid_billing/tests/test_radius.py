@@ -21,11 +21,17 @@ REAL_SEND = radius_packet.send
 
 
 class DisconnectPeer:
-    """A router's CoA port on loopback: records the Disconnect-Requests it gets
-    and acknowledges them, signed with the shared secret."""
+    """A router's CoA port on loopback: records the Disconnect- and
+    CoA-Requests it gets and answers them, signed with the shared secret:
+    ACK by default, or what ``answers`` says for a request code
+    (``{code: (reply code, attribute bytes)}``)."""
 
     def __init__(self, secret):
         self.secret = secret
+        self.answers = {
+            radius_packet.DISCONNECT_REQUEST: (radius_packet.DISCONNECT_ACK, b""),
+            radius_packet.COA_REQUEST: (radius_packet.COA_ACK, b""),
+        }
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.settimeout(0.2)
@@ -46,17 +52,23 @@ class DisconnectPeer:
             signed = hashlib.md5(
                 data[:4] + bytes(16) + body + self.secret.encode()
             ).digest()
-            attributes = dict(radius_packet.decode_attributes(body))
+            pairs = radius_packet.decode_attributes(body)
             self.received.append(
-                {"code": code, "valid": signed == data[4:20], "attributes": attributes}
+                {
+                    "code": code,
+                    "valid": signed == data[4:20],
+                    "attributes": dict(pairs),
+                    "pairs": pairs,
+                }
             )
-            header = bytes([radius_packet.DISCONNECT_ACK, identifier]) + (20).to_bytes(
-                2
-            )
+            reply_code, reply_attributes = self.answers[code]
+            header = bytes([reply_code, identifier]) + (
+                20 + len(reply_attributes)
+            ).to_bytes(2)
             authenticator = hashlib.md5(
-                header + data[4:20] + self.secret.encode()
+                header + data[4:20] + reply_attributes + self.secret.encode()
             ).digest()
-            self.sock.sendto(header + authenticator, address)
+            self.sock.sendto(header + authenticator + reply_attributes, address)
 
     def stop(self):
         self.stopping.set()
@@ -90,9 +102,9 @@ class RadiusCase(IspPortalCase, HttpCase):
                 "extra_attributes": "Acct-Interim-Interval = 300",
             }
         )
-        cls.plan.product_tmpl_id.with_company(
-            cls.company
-        ).isp_network_profile_id = cls.profile
+        cls.plan.product_tmpl_id.with_company(cls.company).isp_network_profile_id = (
+            cls.profile
+        )
 
     def setUp(self):
         super().setUp()
