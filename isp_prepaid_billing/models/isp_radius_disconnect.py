@@ -4,6 +4,7 @@ import random
 
 from odoo import _, api, fields, models
 from odoo.modules.registry import Registry
+from odoo.tools import SQL
 
 from ..tools import radius_packet
 
@@ -185,8 +186,21 @@ class IspRadiusDisconnect(models.Model):
             _logger.exception("Sending router requests failed; the cron will retry")
 
     def _isp_send(self):
-        """Send the pending requests; record each outcome."""
-        for request in self.filtered(lambda r: r.state == "pending"):
+        """Send the pending requests; record each outcome. A request the
+        after-commit send and the cron reach at once is sent by one of them."""
+        if not self:
+            return self
+        self.flush_recordset()
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM isp_radius_disconnect WHERE id = ANY(%s) "
+                "AND state = 'pending' FOR NO KEY UPDATE SKIP LOCKED",
+                self.ids,
+            )
+        )
+        mine = self.browse([row[0] for row in self.env.cr.fetchall()])
+        mine.invalidate_recordset()
+        for request in mine.filtered(lambda r: r.state == "pending"):
             request._isp_send_one()
         return self
 

@@ -400,10 +400,16 @@ class IspServiceChange(models.Model):
     def _isp_notify_network(self, today):
         """Tell the network of the changes due by ``today``: a new plan's profile
         (or the end of a service, a pause and its end) applies to open sessions."""
+        Requests = self.env["isp.radius.disconnect"].sudo()
         for change in self.filtered(lambda c: c.network_date and c.network_date <= today):
-            self.env["isp.radius.disconnect"].sudo()._isp_queue_for(
-                change.partner_id, change._isp_network_reason()
-            )
+            if change.kind == "plan":
+                # The new profile in place (CoA) where the router can, else a reconnect.
+                Requests._isp_queue_plan_change(
+                    change.new_line_id.filtered("isp_radius_username"),
+                    change._isp_network_reason(),
+                )
+            else:
+                Requests._isp_queue_for(change.partner_id, change._isp_network_reason())
             change.network_date = (
                 change.date_to + billing_periods.ONE_DAY
                 if change.kind == "pause" and change.network_date <= change.date_to

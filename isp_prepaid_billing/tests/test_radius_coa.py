@@ -274,3 +274,27 @@ class TestRadiusPlanChange(RadiusCase):
     def _send_fast(host, port, packet, secret, timeout=2.0, tries=2):
         # The real UDP exchange, with a short wait so the test stays quick.
         return REAL_SEND(host, port, packet, secret, timeout=0.05, tries=1)
+
+    def test_a_plan_change_applied_by_staff_reaches_the_open_session(self):
+        peer = self.peer()
+        self.nas.supports_coa = True
+        customer = self.subscriber("staff1")
+        self.open_session(customer, "staff1", "10.70.0.30")
+        change = self.env["isp.service.change"].create(
+            {
+                "contract_id": customer.isp_contract_ids.id,
+                "kind": "plan",
+                "date": self.today,
+                "product_id": self.plan_300.id,
+            }
+        )
+
+        change.action_apply()
+        self.env.flush_all()
+        request = self.Requests.search([("partner_id", "=", customer.id)])
+        self.assertEqual(request.kind, "coa")
+        self.assertEqual(request.profile_id, self.profile_300)
+        self.assertFalse(change.network_date, "the network was told on the day")
+        self.commit()
+        self.assertEqual(request.state, "done", request.last_error)
+        self.assertEqual(peer.received[0]["code"], radius_packet.COA_REQUEST)
