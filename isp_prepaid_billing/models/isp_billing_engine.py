@@ -789,13 +789,13 @@ class IspBillingEngine(models.AbstractModel):
         return vals
 
     @api.model
-    def _prepare_invoice_line_vals(self, period, line, amount, label=None):
+    def _prepare_invoice_line_vals(self, period, line, amount):
         lang = period.contract.commercial_partner_id.lang
+        # A plan changed or paused mid-period shows the days it was in service.
         start, end = line._isp_span(period.start, period.end) or (period.start, period.end)
-        service = line.name.replace("#START#", "").replace("#END#", "").strip()
         description = _(
             "%(service)s (%(start)s - %(end)s)",
-            service=label % service if label else service,
+            service=line.name.replace("#START#", "").replace("#END#", "").strip(),
             start=format_date(self.env, start, lang_code=lang),
             end=format_date(self.env, end, lang_code=lang),
         )
