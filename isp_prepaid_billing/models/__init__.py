@@ -9,6 +9,7 @@ from . import account_move_line
 from . import account_payment
 from . import isp_settlement
 from . import isp_charge
+from . import isp_one_time_charge
 from . import isp_billing_engine
 from . import isp_invoice_batch
 from . import isp_billing_run
