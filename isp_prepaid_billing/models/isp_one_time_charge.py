@@ -233,7 +233,10 @@ class IspOneTimeCharge(models.Model):
                     "its invoice with a credit note and add a new charge instead."
                 )
             )
-        return super().write(vals)
+        res = super().write(vals)
+        if vals.get("mode") == "from_balance":
+            self._isp_bill_due_at_once()
+        return res
 
     @api.ondelete(at_uninstall=False)
     def _unlink_only_pending(self):

@@ -149,6 +149,12 @@ class TestOneTimeCharges(OneTimeCase):
         self.assertEqual(charge.move_id.move_type, "entry")
         self.assertBalance(customer, 5.0)
         self.assertBalanceIsReceivable(customer)
+        # A charge to invoice switched to "from balance" is charged there and then.
+        later = self.add_charge(customer, 5.0, product=self.equipment)
+        self.assertEqual(later.state, "pending")
+        later.mode = "from_balance"
+        self.assertEqual((later.state, later.move_id.move_type), ("done", "entry"))
+        self.assertBalance(customer, 0.0)
 
     @freeze_time("2026-03-10")
     def test_a_prepaid_customer_without_the_funds_is_refused(self):
