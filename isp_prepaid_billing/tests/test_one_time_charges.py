@@ -94,6 +94,16 @@ class TestOneTimeCharges(OneTimeCase):
         self.run_engine(customer, "2026-05-01")
         self.assertEqual(charge.move_id, self.isp_invoices(customer)[-1])
 
+    def test_a_credit_limit_customer_charge_waits_rather_than_pass_the_limit(self):
+        customer = self.recurring_customer(
+            "Lotte", isp_credit_mode="limit", isp_credit_limit=100.0
+        )
+        charge = self.add_charge(customer, 50.0, product=self.equipment, date=date(2026, 3, 2))
+        self.run_engine(customer, "2026-04-01")  # 30 + 30 + 50 would owe 110
+        self.assertEqual(charge.state, "pending")
+        self.assertMoney(self.isp_invoices(customer)[-1].amount_total, 30.0)
+        self.assertBalance(customer, -60.0)
+
     @freeze_time("2026-03-10")
     def test_force_invoice_option_invoices_at_once(self):
         self.company.isp_force_invoice_one_time = True
