@@ -38,6 +38,7 @@
         "views/account_move_views.xml",
         "views/isp_charge_views.xml",
         "views/isp_service_change_views.xml",
+        "views/isp_one_time_charge_views.xml",
         "views/isp_billing_run_views.xml",
         "views/isp_proforma_views.xml",
         "views/account_payment_views.xml",

@@ -10,6 +10,7 @@ from . import account_payment
 from . import isp_settlement
 from . import isp_charge
 from . import isp_service_change
+from . import isp_one_time_charge
 from . import isp_billing_engine
 from . import isp_invoice_batch
 from . import isp_consumption_invoice

@@ -55,6 +55,7 @@ class ChargePlan:
     message: str = ""
     error: str = ""
     move: object = None
+    one_time: object = None  # isp.one.time.charge billed on this plan's document
 
 
 @dataclass
@@ -77,7 +78,9 @@ class IspBillingEngine(models.AbstractModel):
         # Read every subscription line of the batch at once, not contract by contract.
         partners.isp_contract_ids.contract_line_ids.mapped("price_unit")
         tax_cache = {}
-        return [self._plan_partner(partner, date, tax_cache) for partner in partners]
+        plans = [self._plan_partner(partner, date, tax_cache) for partner in partners]
+        self._plan_one_time(plans, date, tax_cache)
+        return plans
 
     @api.model
     def _plan_partner(self, partner, date, tax_cache):
@@ -682,6 +685,7 @@ class IspBillingEngine(models.AbstractModel):
         for plan, move in zip(plans, moves, strict=True):
             plan.move = move
             charge_vals += self._prepare_charge_vals(plan, move, date)
+        self._mark_one_time_billed(plans)
         # Charges are the engine's own audit rows (no user may write them); the
         # right to bill was checked when the invoices were created above.
         self.env["isp.charge"].sudo().create(charge_vals)
@@ -711,6 +715,7 @@ class IspBillingEngine(models.AbstractModel):
                     ),
                     date,
                 )
+        self._bill_prepaid_one_time(plans, date)
 
     @api.model
     def _prepare_charge_vals(self, plan, move, date):
@@ -766,6 +771,9 @@ class IspBillingEngine(models.AbstractModel):
             self._prepare_invoice_line_vals(period, line, amount)
             for period in plan.periods
             for line, amount in period.lines
+        ]
+        invoice_lines += [
+            self._prepare_one_time_line_vals(charge) for charge in plan.one_time or ()
         ]
         if partner.isp_billing_type == "prepaid" and (
             not company.isp_invoice_on_charge or company.isp_invoice_after_payment
@@ -1132,10 +1140,11 @@ class IspBillingEngine(models.AbstractModel):
 
     @api.model
     def _apply_status(self, decisions, date):
+        blocked = self.env["res.partner"]
         for decision in decisions:
             partner = decision.partner
             if decision.action == "block":
-                partner._isp_set_status("blocked", decision.reason, date)
+                blocked |= partner._isp_set_status("blocked", decision.reason, date)
             elif decision.action == "deactivate":
                 partner._isp_set_status("inactive", decision.reason, date)
             elif decision.action == "reactivate":
@@ -1143,4 +1152,327 @@ class IspBillingEngine(models.AbstractModel):
             else:
                 partner.isp_credit_blocked = decision.action == "credit_block"
                 partner.message_post(body=decision.reason, subtype_xmlid="mail.mt_note")
+        self._add_late_fees(blocked, date)
         return decisions
+
+    # === ONE-TIME CHARGES: installation, equipment, late and reconnection fees === #
+
+    @api.model
+    def _pending_one_time(self, partners, date):
+        """Pending to-invoice charges of ``partners`` that a document of ``date``
+        may bill, oldest first (the engine's own bookkeeping: read as superuser)."""
+        return (
+            self.env["isp.one.time.charge"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", partners.ids),
+                    ("state", "=", "pending"),
+                    ("mode", "=", "to_invoice"),
+                    ("date", "<=", date),
+                ],
+                order="date, id",
+            )
+        )
+
+    @api.model
+    def _plan_one_time(self, plans, date, tax_cache=None):
+        """Put the pending to-invoice charges on the billing-day invoice of each
+        recurring or postpaid customer invoiced on ``date``. A credit-limit
+        customer's charges wait when they would take the debt past the limit.
+        Prepaid customers get them on an invoice of their own with their next
+        charge (``_bill_prepaid_one_time``): their funds pay periods first."""
+        invoicing = [
+            plan
+            for plan in plans
+            if plan.action == "charge" and plan.partner.isp_billing_type != "prepaid"
+        ]
+        if not invoicing:
+            return
+        partners = self.env["res.partner"].union(*(plan.partner for plan in invoicing))
+        pending = self._pending_one_time(partners, date).grouped("partner_id")
+        for plan in invoicing:
+            partner = plan.partner
+            company = partner.isp_company_id or self.env.company
+            charges = pending.get(partner.sudo(), self.env["isp.one.time.charge"])
+            charges = charges.filtered(lambda c, co=company: c.company_id == co)
+            if not charges:
+                continue
+            total = partner.isp_currency_id.round(
+                plan.total + self._one_time_total(partner, charges, tax_cache)
+            )
+            if partner.isp_credit_mode == "limit" and not partner._isp_has_funds_for(
+                total, plan.balance
+            ):
+                continue
+            plan.one_time = charges
+            plan.total = total
+
+    @api.model
+    def _one_time_total(self, partner, charges, tax_cache=None):
+        """What ``charges`` cost ``partner``, taxes included, rounded."""
+        tax_cache = {} if tax_cache is None else tax_cache
+        return partner.isp_currency_id.round(
+            sum(
+                self._amount_with_taxes(charge, charge.amount, partner, tax_cache)
+                for charge in charges
+            )
+        )
+
+    @api.model
+    def _prepare_one_time_line_vals(self, charge):
+        # Taxes and income account come from the product, as for a period.
+        return {
+            "product_id": charge.product_id.id,
+            "name": charge.description,
+            "quantity": 1.0,
+            "discount": 0.0,
+            "display_type": "product",
+            "price_unit": charge.amount,
+        }
+
+    @api.model
+    def _mark_one_time_billed(self, plans):
+        for plan in plans:
+            if plan.one_time:
+                plan.one_time.sudo().write({"state": "done", "move_id": plan.move.id})
+
+    @api.model
+    def _bill_prepaid_one_time(self, plans, date):
+        """Prepaid customers charged on ``date`` get their pending to-invoice
+        charges on an invoice of their own, paid from what is left of the balance."""
+        partners = self.env["res.partner"].union(
+            *(plan.partner for plan in plans if plan.partner.isp_billing_type == "prepaid")
+        )
+        if not partners:
+            return
+        charges = self._pending_one_time(partners, date)
+        if charges:
+            self._apply_one_time(charges, date)
+
+    @api.model
+    def _apply_one_time(self, charges, date):
+        """Bill ``charges`` at once, one document per customer and mode, through
+        the engine's batch, post and payment from the customer's credit. Charges
+        to invoice get an invoice; charges from the balance get the document a
+        prepaid period of the customer gets (invoice or charge entry). Charges
+        billed meanwhile (a double click, a billing run) are skipped. Returns
+        the plans, each with its ``move``."""
+        charges = self._lock_one_time(charges)
+        if not charges:
+            return []
+        plans = self._one_time_plans(charges, date)
+        self._check_one_time_funds(plans)
+        Batch = self.env["isp.invoice.batch"]
+        moves = Batch._create(
+            [self._prepare_one_time_move_vals(plan, date) for plan in plans]
+        )
+        for plan, move in zip(plans, moves, strict=True):
+            plan.move = move
+        self._mark_one_time_billed(plans)
+        Batch._post(moves)
+        self._reconcile_with_credit(plans)
+        self.env["isp.notification"]._isp_queue_many(
+            [
+                ("invoice", move.partner_id, move, f"invoice:{move.id}")
+                for move in moves
+                if move.move_type == "out_invoice"
+            ]
+        )
+        charges.partner_id.invalidate_recordset(["isp_balance"])
+        return plans
+
+    @api.model
+    def _lock_one_time(self, charges):
+        """Wait for the customers' rows (a billing run holds them while it bills),
+        then keep the charges still pending."""
+        partners = charges.partner_id
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM res_partner WHERE id = ANY(%s) ORDER BY id "
+                "FOR NO KEY UPDATE",
+                partners.ids,
+            )
+        )
+        charges = charges.sudo()
+        charges.invalidate_recordset(["state", "move_id"])
+        partners._isp_refresh_balance()
+        return charges.filtered(lambda charge: charge.state == "pending")
+
+    @api.model
+    def _one_time_plans(self, charges, date):
+        plans = []
+        for partner, group in charges.grouped("partner_id").items():
+            partner = partner.with_env(self.env)
+            from_balance = group.filtered(lambda c: c.mode == "from_balance")
+            for part in (from_balance, group - from_balance):
+                if part:
+                    plans.append(
+                        ChargePlan(
+                            partner=partner,
+                            date=date,
+                            action="charge",
+                            one_time=part,
+                            total=self._one_time_total(partner, part),
+                            balance=partner.isp_balance,
+                        )
+                    )
+        return plans
+
+    @api.model
+    def _check_one_time_funds(self, plans):
+        """Charges from the balance of a prepaid or credit-limit customer need
+        the funds, as a period does; nothing is billed otherwise."""
+        for plan in plans:
+            partner = plan.partner
+            capped = (
+                partner.isp_billing_type == "prepaid"
+                or partner.isp_credit_mode == "limit"
+            )
+            if (
+                capped
+                and plan.one_time[:1].mode == "from_balance"
+                and not partner._isp_has_funds_for(plan.total, plan.balance)
+            ):
+                currency = partner.isp_currency_id
+                raise UserError(
+                    _(
+                        "%(partner)s: balance %(balance)s does not cover %(amount)s "
+                        "(minimum balance %(minimum)s). Top up the balance first, or "
+                        "add the charge to the next invoice.",
+                        partner=partner.display_name,
+                        balance=currency.format(plan.balance),
+                        amount=currency.format(plan.total),
+                        minimum=currency.format(partner._isp_floor() or 0.0),
+                    )
+                )
+
+    @api.model
+    def _one_time_as_entry(self, partner, charges):
+        """From-balance charges of a prepaid customer whose periods are charged
+        by journal entry are charged the same way; anything else is invoiced."""
+        company = partner.isp_company_id or self.env.company
+        return (
+            partner.isp_billing_type == "prepaid"
+            and (not company.isp_invoice_on_charge or company.isp_invoice_after_payment)
+            and all(charge.mode == "from_balance" for charge in charges)
+        )
+
+    @api.model
+    def _prepare_one_time_move_vals(self, plan, date):
+        partner = plan.partner
+        company = partner.isp_company_id or self.env.company
+        due, block = self._due_dates(partner, date)
+        vals = {
+            "partner_id": partner.id,
+            "company_id": company.id,
+            "journal_id": company._isp_invoice_journal().id,
+            "currency_id": company.currency_id.id,
+            "date": date,
+            "invoice_origin": _("One-time charges"),
+            "isp_is_billing": True,
+            "isp_block_date": block,
+        }
+        lines = [self._prepare_one_time_line_vals(charge) for charge in plan.one_time]
+        if self._one_time_as_entry(partner, plan.one_time):
+            return vals | self._prepare_charge_entry_vals(partner, lines)
+        vals |= {
+            "move_type": "out_invoice",
+            "invoice_date": date,
+            "invoice_line_ids": [Command.create(line) for line in lines],
+        }
+        if not partner.with_company(company).property_payment_term_id:
+            vals["invoice_date_due"] = due
+        return vals
+
+    # === FEES: late fee on blocking, reconnection fee on reactivation === #
+
+    @api.model
+    def _add_late_fees(self, partners, date):
+        """Customers just blocked get the company's late fee for each overdue
+        invoice, once per invoice: a rerun or a new block adds none."""
+        partners = partners.filtered(
+            lambda p: (p.isp_company_id or self.env.company).isp_late_fee_type != "none"
+        )
+        if not partners:
+            return
+        overdue = self.env["account.move"].search(
+            self._isp_invoice_domain(partners)
+            + [
+                ("payment_state", "in", ("not_paid", "partial")),
+                ("isp_block_date", "!=", False),
+                ("isp_block_date", "<=", date),
+            ],
+            order="isp_block_date, id",
+        )
+        charged = (
+            self.env["isp.one.time.charge"]
+            .sudo()
+            .search([("origin", "=", "late_fee"), ("overdue_move_id", "in", overdue.ids)])
+            .overdue_move_id
+        )
+        for invoice in overdue - charged:
+            company = invoice.company_id
+            amount = company._isp_late_fee_amount(invoice)
+            if company.currency_id.compare_amounts(amount, 0.0) <= 0:
+                continue
+            self._add_fee_safely(
+                invoice.partner_id,
+                "late_fee",
+                company.isp_late_fee_product_id,
+                amount,
+                date,
+                overdue_move_id=invoice.id,
+                description=_("Late fee for invoice %(invoice)s", invoice=invoice.name),
+            )
+
+    @api.model
+    def _charge_reconnection_fees(self, partners, date):
+        """Blocked customers just reactivated pay the company's reconnection fee
+        from their balance. When a prepaid or credit-limit customer's funds do
+        not cover it, it waits as a charge to invoice (on the next invoice)."""
+        for partner in partners:
+            company = partner.isp_company_id or self.env.company
+            product = company.isp_reconnection_product_id
+            amount = company.isp_reconnection_fee
+            if not product or company.currency_id.compare_amounts(amount, 0.0) <= 0:
+                continue
+            capped = (
+                partner.isp_billing_type == "prepaid"
+                or partner.isp_credit_mode == "limit"
+            )
+            total = self._one_time_total(
+                partner,
+                self.env["isp.one.time.charge"].new(
+                    {"partner_id": partner.id, "product_id": product.id, "amount": amount}
+                ),
+            )
+            partner._isp_refresh_balance()
+            mode = "from_balance"
+            if capped and not partner._isp_has_funds_for(total):
+                mode = "to_invoice"
+            self._add_fee_safely(
+                partner,
+                "reconnection",
+                product,
+                amount,
+                date,
+                mode=mode,
+                description=_("Reconnection fee"),
+            )
+
+    @api.model
+    def _add_fee_safely(self, partner, origin, product, amount, date, **values):
+        """A fee never undoes the block or the reactivation it follows: a
+        failure is noted on the customer instead."""
+        try:
+            with self.env.cr.savepoint():
+                return self.env["isp.one.time.charge"].sudo()._isp_add_fee(
+                    partner, origin, product, amount, date, **values
+                )
+        except Exception as error:  # noqa: BLE001 - shown on the customer
+            _logger.exception("Fee failed for %s", partner.display_name)
+            message = _("The %(fee)s could not be added: %(error)s", fee=product.display_name, error=error)
+            partner.isp_billing_error = message
+            partner.message_post(body=message, subtype_xmlid="mail.mt_note")
+            return self.env["isp.one.time.charge"]

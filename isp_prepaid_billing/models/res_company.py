@@ -152,6 +152,46 @@ class ResCompany(models.Model):
         help="A payment equal to an open invoice's total pays that invoice; any other "
         "amount goes to the balance and pays invoices from there, oldest first.",
     )
+    # One-time charges and fees
+    isp_force_invoice_one_time = fields.Boolean(
+        string="Force Invoice One-time Charges",
+        help="One-time charges to invoice are invoiced the moment they are added, "
+        "instead of on the customer's next billing-day invoice.",
+    )
+    isp_late_fee_type = fields.Selection(
+        [
+            ("none", "No late fee"),
+            ("fixed", "Fixed amount"),
+            ("percent", "Percentage of the overdue invoice"),
+        ],
+        string="Late Fee",
+        default="none",
+        required=True,
+        help="Added once per overdue invoice, on the day its customer is blocked for it.",
+    )
+    isp_late_fee_amount = fields.Monetary(
+        string="Late Fee Amount", currency_field="isp_currency_id"
+    )
+    isp_late_fee_percent = fields.Float(
+        string="Late Fee (%)", help="Percentage of the overdue invoice's total."
+    )
+    isp_late_fee_product_id = fields.Many2one(
+        "product.product",
+        string="Late Fee Product",
+        domain=[("sale_ok", "=", True)],
+        help="Its taxes and income account apply to the late fee.",
+    )
+    isp_reconnection_fee = fields.Monetary(
+        string="Reconnection Fee",
+        currency_field="isp_currency_id",
+        help="Charged from the balance when a blocked customer is reactivated. "
+        "Zero: no fee.",
+    )
+    isp_reconnection_product_id = fields.Many2one(
+        "product.product",
+        string="Reconnection Fee Product",
+        domain=[("sale_ok", "=", True)],
+    )
     # Customer portal
     isp_topup_minimum = fields.Monetary(
         string="Minimum Online Top-up",
@@ -339,6 +379,62 @@ class ResCompany(models.Model):
                         "those allowed per user."
                     )
                 )
+
+    @api.constrains(
+        "isp_late_fee_type",
+        "isp_late_fee_amount",
+        "isp_late_fee_percent",
+        "isp_late_fee_product_id",
+        "isp_reconnection_fee",
+        "isp_reconnection_product_id",
+    )
+    def _check_isp_fees(self):
+        for company in self:
+            currency = company.currency_id
+            fee_type = company.isp_late_fee_type
+            if fee_type == "fixed" and currency.compare_amounts(
+                company.isp_late_fee_amount, 0.0
+            ) <= 0:
+                raise ValidationError(
+                    self.env._("A fixed late fee needs an amount above zero.")
+                )
+            if fee_type == "percent" and not 0 < company.isp_late_fee_percent <= 100:
+                raise ValidationError(
+                    self.env._("The late fee percentage must be above 0 and at most 100.")
+                )
+            if fee_type != "none" and not company.isp_late_fee_product_id:
+                raise ValidationError(self.env._("Choose the product of the late fee."))
+            reconnection = currency.compare_amounts(company.isp_reconnection_fee, 0.0)
+            if reconnection < 0:
+                raise ValidationError(
+                    self.env._("The reconnection fee cannot be negative.")
+                )
+            if reconnection > 0 and not company.isp_reconnection_product_id:
+                raise ValidationError(
+                    self.env._("Choose the product of the reconnection fee.")
+                )
+            for product in (
+                company.isp_late_fee_product_id | company.isp_reconnection_product_id
+            ):
+                if product.company_id and product.company_id != company:
+                    raise ValidationError(
+                        self.env._(
+                            "The fee product %(product)s belongs to another company.",
+                            product=product.display_name,
+                        )
+                    )
+
+    def _isp_late_fee_amount(self, invoice):
+        """The late fee of ``invoice``: the fixed amount, or the percentage of
+        its total; zero without a late fee."""
+        self.ensure_one()
+        if self.isp_late_fee_type == "fixed":
+            return self.isp_late_fee_amount
+        if self.isp_late_fee_type == "percent":
+            return self.currency_id.round(
+                invoice.amount_total * self.isp_late_fee_percent / 100
+            )
+        return 0.0
 
     def _isp_topup_choices(self):
         """The suggested top-up amounts, checked: numbers at or above the minimum."""

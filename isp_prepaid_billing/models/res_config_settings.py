@@ -117,6 +117,31 @@ class ResConfigSettings(models.TransientModel):
     isp_auto_associate_payments = fields.Boolean(
         related="company_id.isp_auto_associate_payments", readonly=False
     )
+    isp_force_invoice_one_time = fields.Boolean(
+        related="company_id.isp_force_invoice_one_time", readonly=False
+    )
+    isp_late_fee_type = fields.Selection(
+        related="company_id.isp_late_fee_type", readonly=False
+    )
+    isp_late_fee_amount = fields.Monetary(
+        related="company_id.isp_late_fee_amount",
+        readonly=False,
+        currency_field="isp_currency_id",
+    )
+    isp_late_fee_percent = fields.Float(
+        related="company_id.isp_late_fee_percent", readonly=False
+    )
+    isp_late_fee_product_id = fields.Many2one(
+        related="company_id.isp_late_fee_product_id", readonly=False
+    )
+    isp_reconnection_fee = fields.Monetary(
+        related="company_id.isp_reconnection_fee",
+        readonly=False,
+        currency_field="isp_currency_id",
+    )
+    isp_reconnection_product_id = fields.Many2one(
+        related="company_id.isp_reconnection_product_id", readonly=False
+    )
     isp_topup_minimum = fields.Monetary(
         related="company_id.isp_topup_minimum",
         currency_field="isp_currency_id",

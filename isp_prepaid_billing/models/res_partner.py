@@ -379,6 +379,20 @@ class ResPartner(models.Model):
         action["domain"] = [("partner_id", "in", self.commercial_partner_id.ids)]
         return action
 
+    def action_isp_view_one_time_charges(self):
+        check_staff(self.env)
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "isp_prepaid_billing.isp_one_time_charge_action"
+        )
+        customer = self.commercial_partner_id
+        action["domain"] = [("partner_id", "=", customer.id)]
+        action["context"] = {
+            "default_partner_id": customer.id,
+            "default_company_id": (customer.isp_company_id or self.env.company).id,
+        }
+        return action
+
     # === BUSINESS METHODS === #
 
     def action_isp_create_proforma(self):
@@ -473,6 +487,9 @@ class ResPartner(models.Model):
             partner: STATUS_EVENTS.get((partner.isp_status, status))
             for partner in to_change
         }
+        reconnected = to_change.filtered(
+            lambda p: status == "active" and p.isp_status == "blocked"
+        )
         to_change.write(
             {"isp_status": status, "isp_status_date": date, "isp_status_reason": reason}
         )
@@ -492,6 +509,8 @@ class ResPartner(models.Model):
                 % (label, reason, fields.Date.to_string(date)),
                 subtype_xmlid="mail.mt_note",
             )
+        if reconnected:
+            self.env["isp.billing.engine"]._charge_reconnection_fees(reconnected, date)
         return to_change
 
     def _isp_after_payment(self, date):

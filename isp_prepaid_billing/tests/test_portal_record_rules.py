@@ -42,6 +42,7 @@ STAFF_ONLY = {
     "isp.number.counter": lambda customer: [],
     "isp.payment.forecast": lambda customer: [("partner_id", "=", customer.id)],
     "isp.statement": lambda customer: [("partner_id", "=", customer.id)],
+    "isp.one.time.charge": lambda customer: [("partner_id", "=", customer.id)],
 }
 
 
@@ -141,6 +142,14 @@ class TestPortalRecordRules(IspPortalCase, HttpCase):
                 "partner_id": customer.id,
                 "date_from": date(2026, 1, 1),
                 "date_to": date(2026, 3, 21),
+            }
+        )
+        env["isp.one.time.charge"].create(
+            {
+                "partner_id": customer.id,
+                "product_id": contract.contract_line_ids.product_id.id,
+                "description": "Installation",
+                "amount": 25.0,
             }
         )
         return customer

@@ -16,6 +16,7 @@ PARTNER_ACTIONS = (
     "action_isp_create_proforma",
     "action_isp_payment_calendar",
     "action_isp_statement",
+    "action_isp_view_one_time_charges",
 )
 
 
@@ -78,6 +79,14 @@ class TestStaffActions(IspPortalCase, HttpCase):
             }
         )
         settings = self.env["res.config.settings"].create({})
+        one_time = self.env["isp.one.time.charge"].create(
+            {
+                "partner_id": self.bob.id,
+                "product_id": self.env["product.product"].create({"name": "Setup"}).id,
+                "description": "Setup",
+                "amount": 5.0,
+            }
+        )
         customers = (self.alice + self.bob).ids
         return [
             *[("res.partner", name, customers, STAFF) for name in PARTNER_ACTIONS],
@@ -102,6 +111,8 @@ class TestStaffActions(IspPortalCase, HttpCase):
             ("isp.customer.update", "action_update", update.ids, MANAGERS),
             ("isp.proforma.link.payment", "action_link", link.ids, STAFF),
             ("res.config.settings", "action_isp_update_customers", settings.ids, MANAGERS),
+            ("isp.one.time.charge", "action_invoice_now", one_time.ids, STAFF),
+            ("isp.one.time.charge", "action_cancel", one_time.ids, STAFF),
         ]
 
     def state_of_things(self):
@@ -113,6 +124,7 @@ class TestStaffActions(IspPortalCase, HttpCase):
             "proformas": self.env["isp.proforma"].search([]).mapped("state"),
             "notifications": self.env["isp.notification"].search_count([]),
             "cards": self.env["isp.refill.card"].search([]).mapped("state"),
+            "one_time": self.env["isp.one.time.charge"].search([]).mapped("state"),
         }
 
     def assertAllRefused(self, login, levels):
