@@ -418,6 +418,12 @@ class IspServiceChange(models.Model):
             )
 
     def _isp_new_line(self, replaces=None):
+        contract = self.contract_id
+        # The engine prices the line from isp_service_from; OCA contract refuses
+        # a line starting after the contract's next invoice date.
+        date_start = max(self.date, contract.date_start)
+        if contract.recurring_next_date and contract.recurring_next_date < date_start:
+            date_start = max(contract.recurring_next_date, contract.date_start)
         vals = {
             "contract_id": self.contract_id.id,
             "product_id": self.product_id.id,
@@ -426,7 +432,7 @@ class IspServiceChange(models.Model):
             "quantity": 1.0,
             "price_unit": self.price_unit,
             "uom_id": self.product_id.uom_id.id,
-            "date_start": max(self.date, self.contract_id.date_start),
+            "date_start": date_start,
             "isp_service_from": self.date,
         }
         if replaces:
@@ -444,6 +450,8 @@ class IspServiceChange(models.Model):
             }
             if replaces.isp_radius_username:
                 replaces.write({"isp_radius_username": False, "isp_radius_password": False})
+                # Free the login before the new line takes it (unique per company).
+                replaces.flush_recordset(["isp_radius_username", "isp_radius_password"])
                 vals.update(credentials)
         return self.env["contract.line"].create(vals)
 

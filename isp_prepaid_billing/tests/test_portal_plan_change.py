@@ -48,7 +48,10 @@ class TestPortalPlanChange(IspPortalCase, HttpCase):
         )
         cls.hidden_plan = cls.fast_plan.copy({"name": "Staff-only plan", "list_price": 5.0})
         cls.foreign_plan = cls.fast_plan.copy(
-            {"name": "Other company plan", "company_id": cls.company_data_2["company"].id}
+            {
+                "name": "Other company plan",
+                "company_id": cls.env["res.company"].create({"name": "Other ISP"}).id,
+            }
         )
         # The foreign plan is listed by mistake: it is still not offered.
         cls.company.isp_portal_plan_ids = [
