@@ -26,7 +26,7 @@ def text_of(page, css_class):
     found = re.search(rf'class="[^"]*\b{css_class}\b[^"]*"[^>]*>(.*?)</(td|strong|span|div)>', page, re.S)
     if not found:
         return None
-    return " ".join(re.sub(r"<[^>]*>", " ", found.group(1)).replace("&nbsp;", " ").split())
+    return " ".join(re.sub(r"<[^>]*>", " ", found.group(1)).replace("&nbsp;", " ").replace("\ufeff", "").split())
 
 
 @freeze_time("2026-11-11")
@@ -35,23 +35,12 @@ class TestPortalPlanChange(IspPortalCase, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.fast_plan = cls.env["product.product"].create(
-            {
-                "name": "Fibre 300 Mbit/s",
-                "type": "service",
-                "list_price": 60.0,
-                "taxes_id": [Command.clear()],
-                "property_account_income_id": cls.company_data[
-                    "default_account_revenue"
-                ].id,
-            }
-        )
-        cls.hidden_plan = cls.fast_plan.copy({"name": "Staff-only plan", "list_price": 5.0})
-        cls.foreign_plan = cls.fast_plan.copy(
-            {
-                "name": "Other company plan",
-                "company_id": cls.env["res.company"].create({"name": "Other ISP"}).id,
-            }
+        cls.fast_plan = cls.make_plan("Fibre 300 Mbit/s", 60.0)
+        cls.hidden_plan = cls.make_plan("Staff-only plan", 5.0)
+        cls.foreign_plan = cls.make_plan(
+            "Other company plan",
+            60.0,
+            company_id=cls.env["res.company"].create({"name": "Other ISP"}).id,
         )
         # The foreign plan is listed by mistake: it is still not offered.
         cls.company.isp_portal_plan_ids = [
@@ -63,6 +52,22 @@ class TestPortalPlanChange(IspPortalCase, HttpCase):
         # Otto: another customer, recurring.
         cls.otto, cls.otto_contract = cls.subscriber("Otto", "recurring")
         cls.make_portal_user(cls.otto, "otto")
+
+    @classmethod
+    def make_plan(cls, name, price, **values):
+        if "company_id" not in values:
+            values["property_account_income_id"] = cls.company_data[
+                "default_account_revenue"
+            ].id
+        return cls.env["product.product"].create(
+            {
+                "name": name,
+                "type": "service",
+                "list_price": price,
+                "taxes_id": [Command.clear()],
+                **values,
+            }
+        )
 
     @classmethod
     def subscriber(cls, name, billing_type, **values):
@@ -275,6 +280,7 @@ class TestPortalPlanChange(IspPortalCase, HttpCase):
     def test_a_plan_not_offered_is_refused_and_nothing_is_written(self):
         self.authenticate("pia", "pia")
         before = self.snapshot()
+        self.assertTrue(self.hidden_plan and self.foreign_plan)
         for product_id in (
             self.hidden_plan.id,
             self.foreign_plan.id,

@@ -53,7 +53,14 @@ class TestPortalTours(IspPortalCase, HttpCase):
     def test_upgrade_the_plan_and_pay_the_difference(self):
         """A prepaid subscriber without the money for a faster plan pays the
         difference online; the plan changes from today."""
-        fast_plan = self.plan.copy({"name": "Fibre 300 Mbit/s", "list_price": 60.0})
+        fast_plan = self.env["product.product"].create(
+            {
+                "name": "Fibre 300 Mbit/s",
+                "type": "service",
+                "list_price": 60.0,
+                "taxes_id": [Command.clear()],
+            }
+        )
         self.company.isp_portal_plan_ids = [Command.set(fast_plan.ids)]
         customer = self.make_subscriber("Uma", email="uma@example.com")
         started = self.today - relativedelta(days=10)
