@@ -451,7 +451,9 @@ class IspPortal(PaymentPortal):
             raise ValidationError(
                 _("There is no Internet service to pay for on this account.")
             )
-        if any(self._isp_int(value) is None for value in (periods, proforma_id, change_id)):
+        if any(
+            self._isp_int(value) is None for value in (periods, proforma_id, change_id)
+        ):
             raise ValidationError(
                 _("This payment request is not valid: reload the page.")
             )
@@ -466,13 +468,22 @@ class IspPortal(PaymentPortal):
         if not payment_utils.check_access_token(
             access_token if isinstance(access_token, str) else "",
             *self._isp_signed_values(
-                customer, offer, purpose, periods, proforma_id, nonce, expires, change_id
+                customer,
+                offer,
+                purpose,
+                periods,
+                proforma_id,
+                nonce,
+                expires,
+                change_id,
             ),
         ) or (
             # The page of a plan change says what it costs: another amount is
             # a page out of date, or a forged request.
             purpose == "plan_change"
-            and currency.compare_amounts(self._isp_amount(amount) or 0.0, offer["amount"])
+            and currency.compare_amounts(
+                self._isp_amount(amount) or 0.0, offer["amount"]
+            )
         ):
             raise ValidationError(
                 _("The amount to pay has changed since the page was shown: reload it.")
@@ -491,7 +502,9 @@ class IspPortal(PaymentPortal):
                 "isp_periods": offer["periods"],
                 "isp_extend_service": offer["extend"],
                 "isp_proforma_id": offer["proforma"].id if offer["proforma"] else False,
-                "isp_service_change_id": offer["change"].id if offer["change"] else False,
+                "isp_service_change_id": (
+                    offer["change"].id if offer["change"] else False
+                ),
                 "isp_offer_nonce": nonce,
             },
             **kwargs,
@@ -654,10 +667,14 @@ class IspPortal(PaymentPortal):
         except UserError as error:
             values = self._isp_plan_values(customer, contract_sudo, today)
             values["error"] = error.args[0]
-            return request.render("isp_prepaid_billing.portal_isp_plan", values, status=400)
+            return request.render(
+                "isp_prepaid_billing.portal_isp_plan", values, status=400
+            )
         return request.render("isp_prepaid_billing.portal_isp_plan", values)
 
-    @http.route("/my/isp/plan/<int:contract_id>", type="http", auth="user", website=True)
+    @http.route(
+        "/my/isp/plan/<int:contract_id>", type="http", auth="user", website=True
+    )
     def portal_isp_plan(self, contract_id, product_id=None, **kwargs):
         """The plans a subscriber may switch to and, for the chosen one, what
         the change costs: nothing is written."""
@@ -692,17 +709,16 @@ class IspPortal(PaymentPortal):
         Change = request.env["isp.service.change"].sudo()
         try:
             with request.env.cr.savepoint():
+                # The subscriber's last choice replaces a change still waiting
+                # for its payment: money arriving for that one stays on the
+                # balance.
+                Change.search(
+                    [("contract_id", "=", contract_sudo.id), ("state", "=", "waiting")]
+                ).action_cancel()
                 change_sudo = Change.create(
                     self._isp_plan_change_vals(contract_sudo, product, today)
                 )
                 if change_sudo._isp_preview()["to_pay"]:
-                    # One plan change waits for payment at a time.
-                    Change.search(
-                        [
-                            ("contract_id", "=", contract_sudo.id),
-                            ("state", "=", "waiting"),
-                        ]
-                    ).action_cancel()
                     change_sudo.state = "waiting"
                 else:
                     change_sudo._isp_apply(today)

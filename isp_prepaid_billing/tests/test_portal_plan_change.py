@@ -23,10 +23,19 @@ def error_of(page):
 
 def text_of(page, css_class):
     """The text of the first element with ``css_class`` (its children's too)."""
-    found = re.search(rf'class="[^"]*\b{css_class}\b[^"]*"[^>]*>(.*?)</(td|strong|span|div)>', page, re.S)
+    found = re.search(
+        rf'class="[^"]*\b{css_class}\b[^"]*"[^>]*>(.*?)</(td|strong|span|div)>',
+        page,
+        re.S,
+    )
     if not found:
         return None
-    return " ".join(re.sub(r"<[^>]*>", " ", found.group(1)).replace("&nbsp;", " ").replace("\ufeff", "").split())
+    return " ".join(
+        re.sub(r"<[^>]*>", " ", found.group(1))
+        .replace("&nbsp;", " ")
+        .replace("\ufeff", "")
+        .split()
+    )
 
 
 @freeze_time("2026-11-11")
@@ -116,7 +125,9 @@ class TestPortalPlanChange(IspPortalCase, HttpCase):
     def transaction(self, route, params):
         response = self.url_open(
             route,
-            data=json.dumps({"jsonrpc": "2.0", "method": "call", "id": 0, "params": params}),
+            data=json.dumps(
+                {"jsonrpc": "2.0", "method": "call", "id": 0, "params": params}
+            ),
             headers={"Content-Type": "application/json"},
         )
         self.assertEqual(response.status_code, 200)
@@ -131,7 +142,9 @@ class TestPortalPlanChange(IspPortalCase, HttpCase):
             "changes": self.env["isp.service.change"].sudo().search_count([]),
             "lines": self.env["contract.line"]
             .sudo()
-            .search([("contract_id", "in", (self.pia_contract | self.otto_contract).ids)])
+            .search(
+                [("contract_id", "in", (self.pia_contract | self.otto_contract).ids)]
+            )
             .read(["product_id", "isp_service_to", "isp_radius_username"]),
             "moves": Move.search_count([]),
             "messages": self.env["mail.message"].sudo().search_count([]),
@@ -144,8 +157,10 @@ class TestPortalPlanChange(IspPortalCase, HttpCase):
         response = self.confirm(self.pia_contract.id, self.fast_plan.id)
         location = response.headers["Location"]
         self.assertIn("/my/isp/pay?purpose=plan_change&change_id=", location)
-        change = self.env["isp.service.change"].sudo().search(
-            [("contract_id", "=", self.pia_contract.id)]
+        change = (
+            self.env["isp.service.change"]
+            .sudo()
+            .search([("contract_id", "=", self.pia_contract.id)])
         )
         self.assertEqual(change.state, "waiting")
         return change, self.page(location)
@@ -182,7 +197,9 @@ class TestPortalPlanChange(IspPortalCase, HttpCase):
     def test_an_upgrade_the_balance_covers_is_applied_at_once(self):
         self.pay(self.pia, 50.0, date(2026, 11, 11))
         self.authenticate("pia", "pia")
-        page = self.page(f"/my/isp/plan/{self.pia_contract.id}?product_id={self.fast_plan.id}")
+        page = self.page(
+            f"/my/isp/plan/{self.pia_contract.id}?product_id={self.fast_plan.id}"
+        )
         self.assertIsNone(text_of(page, "o_isp_plan_to_pay"))
 
         response = self.confirm(self.pia_contract.id, self.fast_plan.id)
@@ -221,7 +238,11 @@ class TestPortalPlanChange(IspPortalCase, HttpCase):
         result, error = self.transaction(route, params)
 
         self.assertFalse(error, error)
-        tx = self.env["payment.transaction"].sudo().search([("reference", "=", result["reference"])])
+        tx = (
+            self.env["payment.transaction"]
+            .sudo()
+            .search([("reference", "=", result["reference"])])
+        )
         self.assertEqual(tx.isp_purpose, "plan_change")
         self.assertEqual(tx.isp_service_change_id, change)
         self.assertMoney(tx.amount, 20.0)
@@ -251,7 +272,11 @@ class TestPortalPlanChange(IspPortalCase, HttpCase):
         change, page = self.plan_change_page()
         route, params = self.offer_of(page)
         result, __ = self.transaction(route, params)
-        tx = self.env["payment.transaction"].sudo().search([("reference", "=", result["reference"])])
+        tx = (
+            self.env["payment.transaction"]
+            .sudo()
+            .search([("reference", "=", result["reference"])])
+        )
         change.action_cancel()
 
         self.provider_says(tx)
@@ -263,6 +288,52 @@ class TestPortalPlanChange(IspPortalCase, HttpCase):
         self.assertIn("was cancelled", note)
         self.assertIn("stays on the customer's balance", note)
 
+    def test_money_that_no_longer_covers_the_change_stays_on_the_balance(self):
+        self.authenticate("pia", "pia")
+        change, page = self.plan_change_page()
+        route, params = self.offer_of(page)
+        result, __ = self.transaction(route, params)
+        tx = (
+            self.env["payment.transaction"]
+            .sudo()
+            .search([("reference", "=", result["reference"])])
+        )
+        # Meanwhile the company asks for 10 to stay on every balance.
+        self.company.isp_minimum_balance = 10.0
+        self.pia.isp_minimum_balance = 10.0
+
+        self.provider_says(tx)
+
+        self.assertEqual(change.state, "waiting")
+        self.assertEqual(len(self.pia_contract.contract_line_ids), 1)
+        self.assertBalance(self.pia, 20.0)
+        note = str(tx.payment_id.message_ids[0].body)
+        self.assertIn("cannot be charged", note)
+        self.assertIn("stays on the customer's balance", note)
+
+    def test_a_new_choice_replaces_the_change_waiting_for_payment(self):
+        self.authenticate("pia", "pia")
+        first, page = self.plan_change_page()
+        route, params = self.offer_of(page)
+        result, __ = self.transaction(route, params)
+        self.pay(self.pia, 50.0, date(2026, 11, 11))
+
+        self.confirm(self.pia_contract.id, self.fast_plan.id)
+
+        self.assertEqual(first.state, "cancelled")
+        second = self.pia_contract.isp_change_ids - first
+        self.assertEqual(second.state, "done")
+        self.assertBalance(self.pia, 30.0)
+        tx = (
+            self.env["payment.transaction"]
+            .sudo()
+            .search([("reference", "=", result["reference"])])
+        )
+        self.provider_says(tx)
+        self.assertEqual(len(self.pia_contract.contract_line_ids), 2, "applied once")
+        self.assertBalance(self.pia, 50.0)
+        self.assertIn("was cancelled", str(tx.payment_id.message_ids[0].body))
+
     # === REFUSALS === #
 
     def test_another_customers_contract_is_not_found_and_nothing_is_written(self):
@@ -272,7 +343,8 @@ class TestPortalPlanChange(IspPortalCase, HttpCase):
             with self.subTest(contract_id=contract_id):
                 self.page(f"/my/isp/plan/{contract_id}", status=404)
                 self.page(
-                    f"/my/isp/plan/{contract_id}?product_id={self.fast_plan.id}", status=404
+                    f"/my/isp/plan/{contract_id}?product_id={self.fast_plan.id}",
+                    status=404,
                 )
                 self.confirm(contract_id, self.fast_plan.id, status=404)
         self.assertEqual(self.snapshot(), before)
