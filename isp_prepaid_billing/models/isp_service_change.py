@@ -252,10 +252,10 @@ class IspServiceChange(models.Model):
         back savepoint drops the precommit hooks).
 
         Returns ``{"date", "credited", "charged", "net", "until", "to_pay"}``:
-        the first day on the new plan, the unused days of the old plan (a positive amount), the new plan to the
-        end of the charged period, their difference, the last day charged and
-        what the customer must pay first (zero when the balance, or the
-        customer's credit, allows the net)."""
+        the first day on the new plan, the unused days of the old plan (a
+        positive amount), the new plan to the end of the charged period, their
+        difference, the last day charged, and what the customer must pay first
+        (zero when the balance, or the customer's credit, allows the net)."""
         self.ensure_one()
         preview = {}
         try:
