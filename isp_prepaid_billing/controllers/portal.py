@@ -20,7 +20,7 @@ from ..tools import client_address
 
 _logger = logging.getLogger(__name__)
 
-PURPOSES = ("topup", "prepay", "reactivate", "proforma")
+PURPOSES = ("topup", "prepay", "reactivate", "proforma", "plan_change")
 DOCUMENTS_SHOWN = 10
 # How long a payment page may be used to start its one transaction (seconds).
 OFFER_LIFETIME = 3600
@@ -126,6 +126,9 @@ class IspPortal(PaymentPortal):
             "change_day": change_day,
             "change_text": change_text,
             "contracts": customer.isp_contract_ids.filtered("active"),
+            "plan_contracts": self._isp_plan_contracts(customer, today).filtered(
+                lambda contract: self._isp_portal_plans(contract, today)
+            ),
             "next_charge": next_charge,
             "next_amount": next_amount,
             "invoices": invoices,
@@ -224,6 +227,7 @@ class IspPortal(PaymentPortal):
         periods=None,
         proforma_id=None,
         currency_id=None,
+        change_id=None,
         **kwargs,
     ):
         customer = self._isp_customer()
@@ -251,7 +255,9 @@ class IspPortal(PaymentPortal):
         if not needs_amount:
             try:
                 self._isp_check_currency(customer, currency_id)
-                offer = self._isp_offer(customer, purpose, amount, periods, proforma_id)
+                offer = self._isp_offer(
+                    customer, purpose, amount, periods, proforma_id, change_id
+                )
             except UserError as error:
                 values["error"] = error.args[0]
             else:
@@ -262,7 +268,9 @@ class IspPortal(PaymentPortal):
                     )
         return request.render("isp_prepaid_billing.portal_isp_pay", values)
 
-    def _isp_offer(self, customer, purpose, amount, periods, proforma_id):
+    def _isp_offer(
+        self, customer, purpose, amount, periods, proforma_id, change_id=None
+    ):
         """The checked offer for the request's input; UserError on bad input."""
         offer = customer._isp_payment_offer(
             purpose,
@@ -270,6 +278,7 @@ class IspPortal(PaymentPortal):
             amount=self._isp_amount(amount),
             periods=self._isp_periods(purpose, periods),
             proforma=self._isp_own_proforma(customer, proforma_id),
+            change=self._isp_own_change(customer, change_id),
         )
         if purpose == "topup":
             company = customer.isp_company_id or request.env.company
@@ -282,6 +291,13 @@ class IspPortal(PaymentPortal):
         proforma_id = self._isp_int(proforma_id, 1)
         proforma = request.env["isp.proforma"].sudo().browse(proforma_id).exists()
         return proforma if proforma and proforma.partner_id == customer else None
+
+    def _isp_own_change(self, customer, change_id):
+        """The customer's service change ``change_id``, else None: another
+        customer's change and one that does not exist get the same answer."""
+        change_id = self._isp_int(change_id, 1)
+        change = request.env["isp.service.change"].sudo().browse(change_id).exists()
+        return change if change and change.partner_id == customer else None
 
     def _isp_periods(self, purpose, periods):
         """How many periods to pay for ``purpose``: 1 when not given, and only
@@ -331,13 +347,19 @@ class IspPortal(PaymentPortal):
 
     @staticmethod
     def _isp_route_ids(offer):
-        return offer["periods"] or 0, offer["proforma"].id if offer["proforma"] else 0
+        return (
+            offer["periods"] or 0,
+            offer["proforma"].id if offer["proforma"] else 0,
+            offer["change"].id if offer["change"] else 0,
+        )
 
     def _isp_payment_form_values(self, customer, purpose, offer):
         company = customer.isp_company_id or request.env.company
         currency = customer.isp_currency_id
         partner = request.env.user.partner_id
-        periods, proforma_id = self._isp_route_ids(offer)
+        periods, proforma_id, change_id = self._isp_route_ids(offer)
+        # A plan change's page names the change it pays for.
+        ids = f"{periods}/{proforma_id}" + (f"/{change_id}" if change_id else "")
         nonce, expires = secrets.token_hex(16), int(time.time()) + OFFER_LIFETIME
         providers = (
             request.env["payment.provider"]
@@ -369,21 +391,25 @@ class IspPortal(PaymentPortal):
             ),
             # A page makes one transaction, within OFFER_LIFETIME: a second
             # browser session or a replay cannot make the customer pay twice.
-            "transaction_route": (
-                f"/my/isp/transaction/{purpose}/{periods}/{proforma_id}"
-                f"/{nonce}/{expires}"
-            ),
+            "transaction_route": f"/my/isp/transaction/{purpose}/{ids}/{nonce}/{expires}",
             "landing_route": "/my/isp",
             "access_token": payment_utils.generate_access_token(
                 *self._isp_signed_values(
-                    customer, offer, purpose, periods, proforma_id, nonce, expires
+                    customer,
+                    offer,
+                    purpose,
+                    periods,
+                    proforma_id,
+                    nonce,
+                    expires,
+                    change_id,
                 )
             ),
         }
 
     @staticmethod
     def _isp_signed_values(
-        customer, offer, purpose, periods, proforma_id, nonce, expires
+        customer, offer, purpose, periods, proforma_id, nonce, expires, change_id=0
     ):
         """What a payment page's access token signs: who pays how much for
         what, and the page's single-use nonce and expiry."""
@@ -396,38 +422,68 @@ class IspPortal(PaymentPortal):
             proforma_id,
             nonce,
             expires,
+            change_id,
         )
 
     @http.route(
-        "/my/isp/transaction/<string:purpose>/<int:periods>/<int:proforma_id>"
-        "/<string:nonce>/<int:expires>",
+        [
+            "/my/isp/transaction/<string:purpose>/<int:periods>/<int:proforma_id>"
+            "/<string:nonce>/<int:expires>",
+            "/my/isp/transaction/<string:purpose>/<int:periods>/<int:proforma_id>"
+            "/<int:change_id>/<string:nonce>/<int:expires>",
+        ],
         type="json",
         auth="user",
     )
     def portal_isp_transaction(
-        self, purpose, periods, proforma_id, nonce, expires, access_token=None, **kwargs
+        self,
+        purpose,
+        periods,
+        proforma_id,
+        nonce,
+        expires,
+        change_id=0,
+        access_token=None,
+        **kwargs,
     ):
         customer = self._isp_customer()
         if not customer or purpose not in PURPOSES:
             raise ValidationError(
                 _("There is no Internet service to pay for on this account.")
             )
-        if self._isp_int(periods) is None or self._isp_int(proforma_id) is None:
+        if any(
+            self._isp_int(value) is None for value in (periods, proforma_id, change_id)
+        ):
             raise ValidationError(
                 _("This payment request is not valid: reload the page.")
             )
         self._isp_check_currency(customer, kwargs.pop("currency_id", None))
         self._validate_transaction_kwargs(kwargs)
         self._isp_check_transaction_kwargs(kwargs)
+        amount = kwargs.pop("amount", None)
         offer = self._isp_offer(
-            customer, purpose, kwargs.pop("amount", None), periods, proforma_id
+            customer, purpose, amount, periods, proforma_id, change_id
         )
         currency = customer.isp_currency_id
         if not payment_utils.check_access_token(
             access_token if isinstance(access_token, str) else "",
             *self._isp_signed_values(
-                customer, offer, purpose, periods, proforma_id, nonce, expires
+                customer,
+                offer,
+                purpose,
+                periods,
+                proforma_id,
+                nonce,
+                expires,
+                change_id,
             ),
+        ) or (
+            # The page of a plan change says what it costs: another amount is
+            # a page out of date, or a forged request.
+            purpose == "plan_change"
+            and currency.compare_amounts(
+                self._isp_amount(amount) or 0.0, offer["amount"]
+            )
         ):
             raise ValidationError(
                 _("The amount to pay has changed since the page was shown: reload it.")
@@ -446,6 +502,9 @@ class IspPortal(PaymentPortal):
                 "isp_periods": offer["periods"],
                 "isp_extend_service": offer["extend"],
                 "isp_proforma_id": offer["proforma"].id if offer["proforma"] else False,
+                "isp_service_change_id": (
+                    offer["change"].id if offer["change"] else False
+                ),
                 "isp_offer_nonce": nonce,
             },
             **kwargs,
@@ -514,6 +573,163 @@ class IspPortal(PaymentPortal):
         except UserError as error:
             values = self._isp_service_values(customer, error=error.args[0])
             return request.render("isp_prepaid_billing.portal_isp_service", values)
+        return request.redirect("/my/isp")
+
+    # === PLAN CHANGE === #
+
+    @staticmethod
+    def _isp_plan_contracts(customer, today):
+        """The customer's running subscriptions, whose plan the subscriber may
+        change: read through the customer's own subscriptions only."""
+        return customer.isp_contract_ids.filtered(
+            lambda contract: contract.active
+            and not contract.isp_cancel_date
+            and (not contract.date_end or contract.date_end >= today)
+            and request.env["isp.service.change"]._isp_plan_line(contract, today)
+        )
+
+    def _isp_own_plan_contract(self, customer, contract_id, today):
+        """The customer's running subscription ``contract_id``: not found for
+        any other id, whoever's it is."""
+        contract_id = self._isp_int(contract_id, 1)
+        contract_sudo = self._isp_plan_contracts(customer, today).filtered(
+            lambda contract: contract.id == contract_id
+        )
+        if not contract_id or not contract_sudo:
+            raise NotFound()
+        return contract_sudo
+
+    @staticmethod
+    def _isp_portal_plans(contract_sudo, today):
+        """The plans the company lets subscribers choose, the current one aside."""
+        company = contract_sudo.company_id
+        current = request.env["isp.service.change"]._isp_plan_line(contract_sudo, today)
+        return company.isp_portal_plan_ids.filtered(
+            lambda product: product.active
+            and product.sale_ok
+            and (not product.company_id or product.company_id == company)
+            and product != current.product_id
+        )
+
+    def _isp_plan_values(self, customer, contract_sudo, today, product_id=None):
+        """The plan page's values, with the preview of ``product_id`` when it is
+        one of the plans offered; UserError (kept in ``error``) otherwise."""
+        plans = self._isp_portal_plans(contract_sudo, today)
+        values = {
+            **self._prepare_portal_layout_values(),
+            "page_name": "isp_plan",
+            "customer": customer,
+            "currency": customer.isp_currency_id,
+            "isp_contract": contract_sudo,
+            "current_line": request.env["isp.service.change"]._isp_plan_line(
+                contract_sudo, today
+            ),
+            "plans": plans,
+            "product": None,
+            "preview": None,
+            "error": None,
+        }
+        if product_id in (None, ""):
+            return values
+        product = self._isp_portal_plan(plans, product_id)
+        values["product"] = product
+        try:
+            values["preview"] = request.env["isp.service.change"]._isp_preview_new(
+                self._isp_plan_change_vals(contract_sudo, product, today)
+            )
+        except UserError as error:
+            values["error"] = error.args[0]
+        return values
+
+    def _isp_portal_plan(self, plans, product_id):
+        product_id = self._isp_int(product_id, 1)
+        product = plans.filtered(lambda plan: plan.id == product_id)
+        if not product_id or not product:
+            raise UserError(_("This plan cannot be chosen: pick one of the list."))
+        return product
+
+    @staticmethod
+    def _isp_plan_change_vals(contract_sudo, product, today):
+        return {
+            "contract_id": contract_sudo.id,
+            "kind": "plan",
+            "line_id": request.env["isp.service.change"]
+            ._isp_plan_line(contract_sudo, today)
+            .id,
+            "product_id": product.id,
+            "date": today,
+            "reason": _("Chosen in the customer portal"),
+        }
+
+    def _isp_render_plan(self, customer, contract_sudo, today, product_id=None):
+        try:
+            values = self._isp_plan_values(customer, contract_sudo, today, product_id)
+        except UserError as error:
+            values = self._isp_plan_values(customer, contract_sudo, today)
+            values["error"] = error.args[0]
+            return request.render(
+                "isp_prepaid_billing.portal_isp_plan", values, status=400
+            )
+        return request.render("isp_prepaid_billing.portal_isp_plan", values)
+
+    @http.route(
+        "/my/isp/plan/<int:contract_id>", type="http", auth="user", website=True
+    )
+    def portal_isp_plan(self, contract_id, product_id=None, **kwargs):
+        """The plans a subscriber may switch to and, for the chosen one, what
+        the change costs: nothing is written."""
+        customer = self._isp_customer()
+        if not customer:
+            return request.redirect("/my")
+        today = self._isp_today(customer)
+        contract_sudo = self._isp_own_plan_contract(customer, contract_id, today)
+        return self._isp_render_plan(customer, contract_sudo, today, product_id)
+
+    @http.route(
+        "/my/isp/plan/<int:contract_id>/confirm",
+        type="http",
+        auth="user",
+        methods=["POST"],
+        website=True,
+    )
+    def portal_isp_plan_confirm(self, contract_id, product_id=None, **kwargs):
+        """Change the plan from today: at once when the balance (or the
+        customer's credit) allows it, else once the difference is paid online."""
+        customer = self._isp_customer()
+        if not customer:
+            return request.redirect("/my")
+        today = self._isp_today(customer)
+        contract_sudo = self._isp_own_plan_contract(customer, contract_id, today)
+        try:
+            product = self._isp_portal_plan(
+                self._isp_portal_plans(contract_sudo, today), product_id
+            )
+        except UserError:
+            return self._isp_render_plan(customer, contract_sudo, today, product_id)
+        Change = request.env["isp.service.change"].sudo()
+        try:
+            with request.env.cr.savepoint():
+                # The subscriber's last choice replaces a change still waiting
+                # for its payment: money arriving for that one stays on the
+                # balance.
+                Change.search(
+                    [("contract_id", "=", contract_sudo.id), ("state", "=", "waiting")]
+                ).action_cancel()
+                change_sudo = Change.create(
+                    self._isp_plan_change_vals(contract_sudo, product, today)
+                )
+                if change_sudo._isp_preview()["to_pay"]:
+                    change_sudo.state = "waiting"
+                else:
+                    change_sudo._isp_apply(today)
+        except UserError as error:
+            values = self._isp_plan_values(customer, contract_sudo, today)
+            values["error"] = error.args[0]
+            return request.render("isp_prepaid_billing.portal_isp_plan", values)
+        if change_sudo.state == "waiting":
+            return request.redirect(
+                f"/my/isp/pay?purpose=plan_change&change_id={change_sudo.id}"
+            )
         return request.redirect("/my/isp")
 
     # === REFILL CARDS === #

@@ -30,11 +30,19 @@ class AccountPayment(models.Model):
     isp_pay_proforma_id = fields.Many2one(
         "isp.proforma", string="Proforma to Pay", readonly=True, copy=False
     )
+    isp_service_change_id = fields.Many2one(
+        "isp.service.change",
+        string="Plan Change to Apply",
+        readonly=True,
+        copy=False,
+        help="The plan change waiting for this payment: applied when the money "
+        "is received.",
+    )
     isp_purpose_served = fields.Boolean(
         readonly=True,
         copy=False,
-        help="The proforma, prepayment or reactivation this payment was made for "
-        "has been handled (once, when the payment was settled).",
+        help="The proforma, prepayment, reactivation or plan change this payment "
+        "was made for has been handled (once, when the payment was settled).",
     )
 
     _sql_constraints = [
@@ -131,6 +139,7 @@ class AccountPayment(models.Model):
                     payment._isp_pay_proforma()
                     payment._isp_invoice_prepayment()
                     payment._isp_charge_ahead()
+                    payment._isp_apply_service_change()
             except UserError as error:
                 payment.message_post(
                     body=_(
@@ -147,6 +156,8 @@ class AccountPayment(models.Model):
         if self.isp_pay_proforma_id:
             self.isp_pay_proforma_id._isp_mark_paid(self)
             return
+        if self.isp_service_change_id:
+            return  # the money pays a plan change, not a proforma of its amount
         proforma = (
             self.env["isp.proforma"]
             .search(
@@ -176,6 +187,12 @@ class AccountPayment(models.Model):
                 self.date,
                 extend_service=self.isp_extend_service,
             )
+
+    def _isp_apply_service_change(self):
+        """A payment made for a plan change applies it, from the payment's day."""
+        self.ensure_one()
+        if self.isp_service_change_id:
+            self.isp_service_change_id._isp_apply_paid(self)
 
     def _isp_invoice_prepayment(self):
         """Issue Invoice After Payment: a prepaid customer's payment becomes a tax

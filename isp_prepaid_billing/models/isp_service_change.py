@@ -10,6 +10,8 @@ comes. The record stays as the history of who changed what, when, and for how
 much.
 """
 
+from dataclasses import replace
+
 from dateutil.relativedelta import relativedelta
 from psycopg2 import errors as pg_errors
 
@@ -26,6 +28,10 @@ CHANGE_KINDS = [
     ("pause", "Pause"),
     ("cancel", "Cancellation"),
 ]
+
+
+class _PreviewDone(Exception):
+    """Ends the savepoint of a preview, so that what it wrote is rolled back."""
 
 
 class IspServiceChange(models.Model):
@@ -242,6 +248,99 @@ class IspServiceChange(models.Model):
         self._isp_notify_network(today)
         return self
 
+    def _isp_preview(self, date=None):
+        """What applying the change from its day (or ``date`` when later)
+        would credit and charge, without writing anything: the lines are
+        changed and the charged periods priced inside a savepoint that is
+        rolled back. Run it before anything is queued for the commit (a rolled
+        back savepoint drops the precommit hooks).
+
+        Returns ``{"date", "credited", "charged", "net", "until", "to_pay"}``:
+        the first day on the new plan, the unused days of the old plan (a
+        positive amount), the new plan to the end of the charged period, their
+        difference, the last day charged, and what the customer must pay first
+        (zero when the balance, or the customer's credit, allows the net)."""
+        self.ensure_one()
+        preview = {}
+        try:
+            with self.env.cr.savepoint():
+                change = self.sudo()
+                if date and date > change.date:
+                    change.date = date
+                change._isp_check_values()
+                change._isp_check_date()
+                engine = self.env["isp.billing.engine"].sudo()
+                contract = change.contract_id
+                before = engine._charged_amounts(contract, change.date)
+                change._isp_change_lines()
+                contract.invalidate_recordset()
+                after = engine._charged_amounts(contract, change.date)
+                periods = engine._adjustment_periods(contract, before, after)
+                partner = change.partner_id
+                credits = [
+                    replace(period, lines=[lk for lk in period.lines if lk[1] < 0])
+                    for period in periods
+                ]
+                charges = [
+                    replace(period, lines=[lk for lk in period.lines if lk[1] > 0])
+                    for period in periods
+                ]
+                net = engine._periods_total(partner, periods) if periods else 0.0
+                preview = {
+                    "date": change.date,
+                    "credited": -engine._periods_total(partner, credits),
+                    "charged": engine._periods_total(partner, charges),
+                    "net": net,
+                    "until": max((period.end for period in periods), default=False),
+                    "to_pay": change._isp_amount_missing(net),
+                }
+                raise _PreviewDone()
+        except _PreviewDone:
+            pass
+        self.env.invalidate_all()
+        return preview
+
+    @api.model
+    def _isp_preview_new(self, vals):
+        """The preview of a change made of ``vals``, which is not kept."""
+        preview = {}
+        try:
+            with self.env.cr.savepoint():
+                preview = self.sudo().create(vals)._isp_preview()
+                raise _PreviewDone()
+        except _PreviewDone:
+            pass
+        self.env.invalidate_all()
+        return preview
+
+    def _isp_amount_missing(self, total):
+        """What the customer must pay before ``total`` can be charged: zero when
+        the customer is not capped (postpaid or unlimited credit, see
+        _isp_check_funds) or the balance allows it; else the net plus the
+        balance's floor less the balance."""
+        partner = self.partner_id
+        capped = partner.isp_billing_type == "prepaid" or partner.isp_credit_mode == "limit"
+        if not capped or total <= 0 or partner._isp_has_funds_for(total):
+            return 0.0
+        currency = partner.isp_currency_id
+        floor = partner._isp_floor() or 0.0
+        return max(currency.round(total + floor - partner.isp_balance), 0.0)
+
+    def _isp_apply_paid(self, payment):
+        """Apply the change a payment was made for, from the payment's day (the
+        subscriber had the old plan until then); UserError when it can no
+        longer be applied, and the money stays on the balance."""
+        self.ensure_one()
+        self._isp_lock()
+        if self.state == "done":
+            raise UserError(_("The plan change this payment was for was already applied."))
+        if self.state != "waiting":
+            raise UserError(_("The plan change this payment was for was cancelled."))
+        self.partner_id.invalidate_recordset(["isp_balance"])
+        if payment.date > self.date:
+            self.date = payment.date
+        return self._isp_apply(payment.date)
+
     def _isp_check_date(self):
         contract = self.contract_id
         if contract.date_start and self.date < contract.date_start:
@@ -284,9 +383,14 @@ class IspServiceChange(models.Model):
             )
 
     def _isp_main_line(self):
-        contract = self.contract_id
+        return self._isp_plan_line(self.contract_id, self.date)
+
+    @api.model
+    def _isp_plan_line(self, contract, date):
+        """The plan of ``contract`` on ``date``: the line with the login, else
+        the first line in service."""
         lines = contract._isp_billable_lines().filtered(
-            lambda line: not line.isp_service_to or line.isp_service_to >= self.date
+            lambda line: not line.isp_service_to or line.isp_service_to >= date
         )
         return lines.filtered("isp_radius_username")[:1] or lines[:1]
 

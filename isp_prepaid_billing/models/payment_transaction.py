@@ -10,6 +10,7 @@ ISP_PURPOSES = [
     ("prepay", "Payment in advance"),
     ("reactivate", "Reactivation"),
     ("proforma", "Proforma"),
+    ("plan_change", "Plan Change"),
 ]
 
 
@@ -21,6 +22,12 @@ class PaymentTransaction(models.Model):
     isp_extend_service = fields.Boolean(readonly=True)
     isp_proforma_id = fields.Many2one(
         "isp.proforma", string="ISP Proforma", readonly=True
+    )
+    isp_service_change_id = fields.Many2one(
+        "isp.service.change",
+        string="ISP Plan Change",
+        readonly=True,
+        help="The plan change waiting for this payment.",
     )
     isp_offer_nonce = fields.Char(
         readonly=True,
@@ -73,6 +80,8 @@ class PaymentTransaction(models.Model):
                 "isp_extend_service": self.isp_extend_service,
                 "isp_pay_proforma_id": self.isp_purpose == "proforma"
                 and self.isp_proforma_id.id,
+                "isp_service_change_id": self.isp_purpose == "plan_change"
+                and self.isp_service_change_id.id,
                 **extra_create_values,
             }
         return super()._create_payment(**extra_create_values)

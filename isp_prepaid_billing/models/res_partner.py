@@ -606,10 +606,13 @@ class ResPartner(models.Model):
             "blocked on %(day)s unless topped up", day=format_date(self.env, day)
         )
 
-    def _isp_payment_offer(self, purpose, date, amount=None, periods=1, proforma=None):
+    def _isp_payment_offer(
+        self, purpose, date, amount=None, periods=1, proforma=None, change=None
+    ):
         """What the subscriber pays online for ``purpose`` (topup, prepay,
-        reactivate, proforma), checked: ``{"amount", "periods", "extend",
-        "proforma", "plan"}``. Bad input raises a UserError and changes nothing."""
+        reactivate, proforma, plan_change), checked: ``{"amount", "periods",
+        "extend", "proforma", "plan", "change"}``. Bad input raises a UserError
+        and changes nothing."""
         self.ensure_one()
         company = self.isp_company_id or self.env.company
         currency = self.isp_currency_id
@@ -620,6 +623,8 @@ class ResPartner(models.Model):
             # A proforma only means something to a proforma payment.
             "proforma": proforma if purpose == "proforma" else None,
             "plan": None,
+            "change": change if purpose == "plan_change" else None,
+            "preview": None,
         }
         if purpose == "topup":
             if (
@@ -658,6 +663,14 @@ class ResPartner(models.Model):
                 )
             proforma._isp_check_payable()
             offer["amount"] = proforma.amount_total
+        elif purpose == "plan_change":
+            if not change or change.partner_id != self or change.state != "waiting":
+                raise UserError(
+                    _("There is no plan change waiting for payment on your account.")
+                )
+            # The new plan starts when it is paid, today at the earliest.
+            preview = change._isp_preview(date)
+            offer.update(preview=preview, amount=preview["to_pay"])
         else:
             raise UserError(_("Unknown payment purpose."))
         return offer

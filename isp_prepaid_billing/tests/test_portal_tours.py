@@ -1,7 +1,7 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
 from dateutil.relativedelta import relativedelta
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.tests import HttpCase, tagged
 
 from ..tools import refill_codes
@@ -49,6 +49,46 @@ class TestPortalTours(IspPortalCase, HttpCase):
         self.assertBalance(customer, 0.0)
         expected_end = self.today + relativedelta(months=2) - relativedelta(days=1)
         self.assertEqual(customer.isp_paid_until, expected_end)
+
+    def test_upgrade_the_plan_and_pay_the_difference(self):
+        """A prepaid subscriber without the money for a faster plan pays the
+        difference online; the plan changes from today."""
+        fast_plan = self.env["product.product"].create(
+            {
+                "name": "Fibre 300 Mbit/s",
+                "type": "service",
+                "list_price": 60.0,
+                "taxes_id": [Command.clear()],
+            }
+        )
+        self.company.isp_portal_plan_ids = [Command.set(fast_plan.ids)]
+        customer = self.make_subscriber("Uma", email="uma@example.com")
+        started = self.today - relativedelta(days=10)
+        subscription = self.make_subscription(customer, price=30.0, date_start=started)
+        self.pay(customer, 30.0, started)
+        self.run_engine(customer, started)
+        self.assertBalance(customer, 0.0)
+        self.make_portal_user(customer, "uma")
+
+        self.start_tour("/my/isp", "isp_portal_plan_change", login="uma")
+
+        change = subscription.isp_change_ids
+        self.assertEqual(change.state, "done")
+        self.assertEqual(change.date, self.today)
+        new = subscription.contract_line_ids.filtered(
+            lambda line: line.product_id == fast_plan
+        )
+        self.assertEqual(new.isp_service_from, self.today)
+        self.assertEqual(new.price_unit, 60.0)
+        old = subscription.contract_line_ids - new
+        self.assertEqual(old.isp_service_to, self.today - relativedelta(days=1))
+        self.assertEqual(change.move_id.state, "posted")
+        self.assertGreater(change.amount, 0.0)
+        payment = self.online_payments(customer)
+        self.assertEqual(payment.isp_service_change_id, change)
+        self.assertMoney(payment.amount, change.amount)
+        self.assertBalance(customer, 0.0)
+        self.assertBalanceIsReceivable(customer)
 
     def test_redeem_a_refill_card(self):
         customer = self.make_subscriber("Rex")

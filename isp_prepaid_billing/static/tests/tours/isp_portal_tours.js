@@ -151,3 +151,52 @@ registry.category("web_tour.tours").add("isp_portal_refill", {
         },
     ],
 });
+
+registry.category("web_tour.tours").add("isp_portal_plan_change", {
+    url: "/my/isp",
+    steps: () => [
+        {
+            content: "Open the plans of the subscription",
+            trigger: "a.o_isp_change_plan",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The current plan is Fibre 100",
+            trigger: ".o_isp_current_plan:contains(Fibre 100)",
+        },
+        {
+            content: "Choose Fibre 300",
+            trigger: 'a.o_isp_plan_choice[data-plan="Fibre 300 Mbit/s"]',
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The preview shows the credit, the charge and the net",
+            trigger: ".o_isp_plan_preview .o_isp_net",
+        },
+        {
+            content: "The balance does not cover it: something to pay",
+            trigger: ".o_isp_plan_to_pay",
+        },
+        {
+            content: "Confirm and pay",
+            trigger: "button.o_isp_plan_confirm",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The payment page of the plan change",
+            trigger: ".o_isp_plan_change_summary:contains(Fibre 300)",
+        },
+        {
+            content: "The difference is the amount to pay",
+            trigger: ".o_isp_amount_due",
+        },
+        ...payWithDemo(),
+        {
+            content: "Back on the service page, on the new plan",
+            trigger: ".o_isp_services td:contains(Fibre 300)",
+        },
+    ],
+});
