@@ -137,11 +137,8 @@ class ContractContract(models.Model):
         "isp_period_length",
     )
     def _compute_isp_period_price(self):
-        today = fields.Date.context_today(self)
         for contract in self:
-            lines = contract._isp_billable_lines().filtered(
-                lambda line: not line.isp_service_to or line.isp_service_to >= today
-            )
+            lines = contract._isp_current_lines()
             price = sum(lines.mapped("price_subtotal"))
             if contract.isp_period_unit == "month":
                 price *= contract.isp_period_length or 1
@@ -216,6 +213,18 @@ class ContractContract(models.Model):
             lambda line: not line.display_type and not line.is_canceled
         )
 
+    def _isp_current_lines(self):
+        """The services billed from now on: not ended, not replaced by a plan
+        change (dated today or later)."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        lines = self._isp_billable_lines()
+        replaced = lines.isp_replaces_line_id
+        return lines.filtered(
+            lambda line: line not in replaced
+            and (not line.isp_service_to or line.isp_service_to >= today)
+        )
+
     def _isp_pauses(self):
         self.ensure_one()
         return self.isp_change_ids.filtered(
@@ -239,12 +248,21 @@ class ContractContract(models.Model):
 
     def _isp_action_change(self, kind):
         self.ensure_one()
+        Change = self.env["isp.service.change"]
+        context = {"default_contract_id": self.id, "default_kind": kind}
+        if kind == "plan":
+            current = self._isp_current_lines()
+            context["default_line_id"] = (
+                current.filtered("isp_radius_username")[:1] or current[:1]
+            ).id
         return {
             "type": "ir.actions.act_window",
+            "name": dict(Change._fields["kind"]._description_selection(self.env))[kind],
             "res_model": "isp.service.change",
             "view_mode": "form",
+            "views": [(False, "form")],
             "target": "new",
-            "context": {"default_contract_id": self.id, "default_kind": kind},
+            "context": context,
         }
 
     def action_isp_change_plan(self):

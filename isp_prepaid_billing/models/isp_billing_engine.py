@@ -38,6 +38,7 @@ class PeriodCharge:
     end: object
     factor: Fraction
     lines: list = field(default_factory=list)  # [(contract.line, amount)]
+    span: tuple = None  # (first, last) days an adjustment is for
 
     @property
     def amount(self):
@@ -538,9 +539,10 @@ class IspBillingEngine(models.AbstractModel):
         return amounts
 
     @api.model
-    def _adjustment_periods(self, contract, before, after):
+    def _adjustment_periods(self, contract, before, after, changed=None):
         """The difference between two pricings of the same charged periods, as
-        periods whose lines carry what to charge (+) or credit (-)."""
+        periods whose lines carry what to charge (+) or credit (-); ``changed``
+        is the ``(first, last)`` days the change is for (last None: to the end)."""
         periods = {}
         for key in sorted(
             set(before) | set(after),
@@ -557,10 +559,20 @@ class IspBillingEngine(models.AbstractModel):
                     start=charge.period_start,
                     end=charge.period_end,
                     factor=charge._isp_factor(),
+                    span=self._changed_span(charge, changed),
                 ),
             )
             period.lines.append((line, delta))
         return list(periods.values())
+
+    @api.model
+    def _changed_span(self, charge, changed):
+        if not changed:
+            return None
+        first, last = changed
+        first = max(first, charge.period_start)
+        last = min(last, charge.period_end) if last else charge.period_end
+        return (first, last) if first <= last else None
 
     @api.model
     def _apply_adjustment(self, partner, periods, date):
@@ -800,7 +812,11 @@ class IspBillingEngine(models.AbstractModel):
     def _prepare_invoice_line_vals(self, period, line, amount):
         lang = period.contract.commercial_partner_id.lang
         # A plan changed or paused mid-period shows the days it was in service.
-        start, end = line._isp_span(period.start, period.end) or (period.start, period.end)
+        start, end = (
+            period.span
+            or line._isp_span(period.start, period.end)
+            or (period.start, period.end)
+        )
         description = _(
             "%(service)s (%(start)s - %(end)s)",
             service=line.name.replace("#START#", "").replace("#END#", "").strip(),

@@ -152,6 +152,8 @@ class IspServiceChange(models.Model):
     def _check_change(self):
         for change in self:
             change._isp_check_values()
+            if change.state == "draft":
+                change._isp_check_date()
 
     def _isp_check_values(self):
         self.ensure_one()
@@ -176,11 +178,55 @@ class IspServiceChange(models.Model):
             raise ValidationError(_("A pause ends on or after the day it starts."))
         if self.line_id and self.line_id.contract_id != self.contract_id:
             raise ValidationError(_("The service must belong to the subscription."))
+        if self.state == "draft" and self.line_id and self.kind in ("plan", "cancel"):
+            self._isp_check_line_in_service()
         if self.kind == "pause" and any(
             pause.date <= self.date_to and self.date <= pause.date_to
             for pause in self.contract_id._isp_pauses() - self
         ):
             raise ValidationError(_("The subscription is already paused on some of these days."))
+
+    def _isp_check_line_in_service(self):
+        line = self.line_id
+        successor = self.env["contract.line"].search(
+            [("isp_replaces_line_id", "=", line.id)], limit=1
+        )
+        if successor:
+            raise ValidationError(
+                _(
+                    "%(service)s was already replaced by %(new)s from %(date)s: "
+                    "change the current plan instead.",
+                    service=line.name,
+                    new=successor.name,
+                    date=format_date(self.env, successor.isp_service_from),
+                )
+            )
+        if line.isp_service_to and line.isp_service_to < self.date:
+            raise ValidationError(
+                _(
+                    "%(service)s ended on %(date)s.",
+                    service=line.name,
+                    date=format_date(self.env, line.isp_service_to),
+                )
+            )
+
+    # === CRUD === #
+
+    def write(self, vals):
+        # An applied change is history: only the network follow-up moves on.
+        if not self.env.context.get("isp_applying") and set(vals) - {"network_date"}:
+            if any(change.state == "done" for change in self):
+                raise UserError(
+                    _("An applied change cannot be modified: apply a new change instead.")
+                )
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_applied(self):
+        if any(change.state == "done" for change in self):
+            raise UserError(
+                _("An applied change cannot be deleted: apply a new change instead.")
+            )
 
     # === ACTIONS === #
 
@@ -220,12 +266,7 @@ class IspServiceChange(models.Model):
         self._isp_check_values()
         self._isp_check_date()
         engine = self.env["isp.billing.engine"].sudo()
-        contract = self.contract_id.sudo()
-        before = engine._charged_amounts(contract, self.date)
-        self.sudo()._isp_change_lines()
-        contract.invalidate_recordset()
-        after = engine._charged_amounts(contract, self.date)
-        periods = engine._adjustment_periods(contract, before, after)
+        periods = self.sudo()._isp_repriced_periods()
         if self.kind in ("pause", "cancel") and not self.company_id.isp_refund_unused:
             periods = [
                 period for period in periods if all(amount > 0 for __, amount in period.lines)
@@ -234,7 +275,7 @@ class IspServiceChange(models.Model):
         if total > 0:
             self._isp_check_funds(total)
         plan = engine._apply_adjustment(self.partner_id, periods, today) if periods else None
-        self.write(
+        self.with_context(isp_applying=True).write(
             {
                 "state": "done",
                 "user_id": self.env.uid,
@@ -270,12 +311,7 @@ class IspServiceChange(models.Model):
                 change._isp_check_values()
                 change._isp_check_date()
                 engine = self.env["isp.billing.engine"].sudo()
-                contract = change.contract_id
-                before = engine._charged_amounts(contract, change.date)
-                change._isp_change_lines()
-                contract.invalidate_recordset()
-                after = engine._charged_amounts(contract, change.date)
-                periods = engine._adjustment_periods(contract, before, after)
+                periods = change._isp_repriced_periods()
                 partner = change.partner_id
                 credits = [
                     replace(period, lines=[lk for lk in period.lines if lk[1] < 0])
@@ -340,6 +376,25 @@ class IspServiceChange(models.Model):
         if payment.date > self.date:
             self.date = payment.date
         return self._isp_apply(payment.date)
+
+    def _isp_repriced_periods(self):
+        """Change the service lines and return what that changes in the
+        periods already charged, line by line (see the module docstring)."""
+        engine = self.env["isp.billing.engine"]
+        contract = self.contract_id
+        before = engine._charged_amounts(contract, self.date)
+        self.with_context(isp_applying=True)._isp_change_lines()
+        contract.invalidate_recordset()
+        after = engine._charged_amounts(contract, self.date)
+        return engine._adjustment_periods(contract, before, after, self._isp_changed_days())
+
+    def _isp_changed_days(self):
+        """``(first, last)`` days the change is for; last None: to the end."""
+        if self.kind == "pause":
+            return self.date, self.date_to
+        if self.kind == "cancel":
+            return self.date + billing_periods.ONE_DAY, None
+        return self.date, None
 
     def _isp_check_date(self):
         contract = self.contract_id

@@ -224,20 +224,19 @@ class TestServiceChanges(IspBillingCase):
         self.run_engine(customer, "2026-11-01")
         self.run_engine(customer, "2026-12-01")
         Change = self.env["isp.service.change"]
-        change = Change.create(
-            {
-                "contract_id": subscription.id,
-                "kind": "plan",
-                "date": "2026-11-20",
-                "product_id": self.fast_plan.id,
-            }
-        )
         with freeze_time("2026-12-02"), self.assertRefused(UserError, "last charged period"):
             with self.env.cr.savepoint():
-                change.action_apply()
+                Change.create(
+                    {
+                        "contract_id": subscription.id,
+                        "kind": "plan",
+                        "date": "2026-11-20",
+                        "product_id": self.fast_plan.id,
+                    }
+                )
         self.env.invalidate_all()
         self.assertEqual(len(subscription.contract_line_ids), 1)
-        self.assertEqual(change.state, "draft")
+        self.assertFalse(Change.search([("contract_id", "=", subscription.id)]))
         other_company = self.env["res.company"].create({"name": "Other ISP"})
         foreign = self.env["product.product"].create(
             {"name": "Foreign plan", "type": "service", "company_id": other_company.id}
@@ -381,3 +380,43 @@ class TestServiceChanges(IspBillingCase):
         with self.assertRaises(AccessError):
             change.with_user(user).action_apply()
         self.assertEqual(change.state, "draft")
+
+    def test_a_replaced_plan_cannot_be_changed_again(self):
+        customer, subscription = self.subscriber("Rolf", "recurring")
+        self.run_engine(customer, "2026-11-01")
+        first = self.change(subscription, "plan", "2026-11-11", product_id=self.fast_plan.id)
+        with self.assertRefused(ValidationError, "already replaced"):
+            with self.env.cr.savepoint():
+                self.env["isp.service.change"].create(
+                    {
+                        "contract_id": subscription.id,
+                        "kind": "plan",
+                        "line_id": first.line_id.id,
+                        "date": "2026-11-20",
+                        "product_id": self.plan.id,
+                        "price_unit": 20.0,
+                    }
+                )
+        # The current plan can change again; the replaced one is no longer priced.
+        self.assertEqual(subscription._isp_current_lines(), first.new_line_id)
+        self.assertMoney(subscription.isp_period_price, 60.0)
+
+    def test_an_applied_change_is_history(self):
+        customer, subscription = self.subscriber("Hans", "recurring")
+        self.run_engine(customer, "2026-11-01")
+        change = self.change(subscription, "plan", "2026-11-11", product_id=self.fast_plan.id)
+        with self.assertRefused(UserError, "cannot be modified"):
+            change.price_unit = 1.0
+        with self.assertRefused(UserError, "cannot be deleted"):
+            change.unlink()
+        self.assertMoney(change.price_unit, 60.0)
+
+    def test_credited_lines_name_the_days_credited(self):
+        customer, subscription = self.subscriber("Tina", "recurring")
+        self.run_engine(customer, "2026-11-01")
+        change = self.change(subscription, "plan", "2026-11-11", product_id=self.fast_plan.id)
+        for line in change.move_id.invoice_line_ids:
+            self.assertIn("11/11/2026 - 11/30/2026", line.name)
+        pause = self.change(subscription, "pause", "2026-11-21", date_to="2026-11-25")
+        self.assertIn("11/21/2026 - 11/25/2026", pause.move_id.invoice_line_ids.name)
+        self.assertMoney(pause.move_id.amount_total, 10.0)  # 5 of 30 days of 60
