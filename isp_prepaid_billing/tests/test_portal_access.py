@@ -212,7 +212,7 @@ class TestPortalAccess(IspPortalCase, HttpCase):
         token = hmac(  # what payment_utils.generate_access_token signs
             self.env(su=True),
             "generate_access_token",
-            "|".join(str(value) for value in (*values, "f" * 32, expired)),
+            "|".join(str(value) for value in (*values, "f" * 32, expired, 0)),
         )
         stale_route = f"/my/isp/transaction/topup/0/0/{'f' * 32}/{expired}"
         self.assertIn("expired", self.json_error(stale_route, dict(params, access_token=token)))
