@@ -15,6 +15,9 @@
         # bank matching: statement import hooks and reconciliation rules
         "account_statement_import_file",
         "account_reconcile_model_oca",
+        # accountants' standard reports (partner ledger, aged balance, open
+        # items, XLSX export): OCA's, not ours
+        "account_financial_report",
     ],
     "data": [
         # security first: groups, then ACLs, then rules
@@ -47,6 +50,7 @@
         "views/portal_templates.xml",
         "views/isp_radius_views.xml",
         "wizards/isp_customer_update_views.xml",
+        "views/isp_accounting_report_views.xml",
         "views/isp_prepaid_billing_menus.xml",
     ],
     "assets": {

@@ -441,6 +441,31 @@ class ResPartner(models.Model):
         }
         return action
 
+    def action_isp_partner_ledger(self):
+        """OCA's partner ledger (its general ledger by partner) for this
+        customer's receivable account, from the start of the year to today."""
+        self.ensure_one()
+        partner = self.commercial_partner_id
+        company = self.isp_company_id or self.env.company
+        today = fields.Date.context_today(self)
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "isp_prepaid_billing.isp_partner_ledger_action"
+        )
+        action["context"] = {
+            "isp_partner_ledger": True,
+            "default_company_id": company.id,
+            "default_partner_ids": partner.ids,
+            "default_receivable_accounts_only": True,
+            "default_account_ids": partner.with_company(
+                company
+            ).property_account_receivable_id.ids,
+            "default_grouped_by": "partners",
+            "default_centralize": False,
+            "default_date_from": today.replace(day=1, month=1),
+            "default_date_to": today,
+        }
+        return action
+
     def _isp_check_billable(self):
         self.ensure_one()
         if not self.isp_billing_enabled:
