@@ -111,6 +111,28 @@ class TestPortalWording(IspPortalCase, HttpCase):
         self.assertNotIn("Insufficient funds", page)
         self.assertNotIn("minimum balance", page)
 
+    def test_top_up_asked_is_at_least_the_smallest_top_up(self):
+        self.company.isp_topup_minimum = 5.0
+        customer = self.blocked_prepaid("Mia Minimum", "mia")
+        self.assertIn(
+            f"Top up {self.money(5.0, customer)} to reconnect.",
+            self.explanation(self.service_page("mia")),
+        )
+
+    def test_blocked_by_staff_gets_no_staff_note(self):
+        customer = self.make_subscriber("Stan Staff")
+        self.make_subscription(customer, price=30.0, date_start="2026-03-01")
+        self.pay(customer, 100.0, date="2026-03-01")
+        self.run_engine(customer, "2026-03-01")
+        customer._isp_set_status("blocked", "Abuse report 7", date(2026, 3, 5))
+        self.make_portal_user(customer, "stan")
+        page = self.service_page("stan")
+        self.assertEqual(
+            self.explanation(page),
+            "Your service is suspended. Contact us to have it reconnected.",
+        )
+        self.assertNotIn("Abuse report 7", page)
+
     def test_blocked_for_an_unpaid_invoice_names_the_invoice(self):
         customer = self.make_subscriber("Ivo Unpaid", billing_type="recurring")
         self.make_subscription(customer, price=30.0, date_start="2026-03-01")
