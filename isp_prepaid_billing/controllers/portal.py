@@ -4,6 +4,7 @@ import math
 import re
 import secrets
 import time
+from datetime import timedelta
 
 from werkzeug.exceptions import NotFound
 
@@ -93,10 +94,11 @@ class IspPortal(PaymentPortal):
         if not customer:
             return request.redirect("/my")
         return request.render(
-            "isp_prepaid_billing.portal_isp_service", self._isp_service_values(customer)
+            "isp_prepaid_billing.portal_isp_service",
+            self._isp_service_values(customer, payment=kwargs.get("payment")),
         )
 
-    def _isp_service_values(self, customer, error=None):
+    def _isp_service_values(self, customer, error=None, payment=None):
         today = self._isp_today(customer)
         state = customer._isp_service_state(today)
         change_day, change_text = customer._isp_next_change(today)
@@ -116,6 +118,10 @@ class IspPortal(PaymentPortal):
             order="date desc, id desc",
             limit=DOCUMENTS_SHOWN,
         )
+        # A charge day already past only waits for money: no date to show.
+        charge_on_topup = bool(next_charge and next_charge < today)
+        if charge_on_topup or state == "inactive":
+            next_charge = False
         return {
             **self._prepare_portal_layout_values(),
             "page_name": "isp_service",
@@ -123,6 +129,7 @@ class IspPortal(PaymentPortal):
             "currency": customer.isp_currency_id,
             "state": state,
             "state_label": self._isp_state_label(state),
+            "explanation": customer._isp_portal_explanation(today),
             "change_day": change_day,
             "change_text": change_text,
             "contracts": customer.isp_contract_ids.filtered("active"),
@@ -131,11 +138,63 @@ class IspPortal(PaymentPortal):
             ),
             "next_charge": next_charge,
             "next_amount": next_amount,
+            "charge_on_topup": charge_on_topup
+            and state == "blocked"
+            and customer.isp_billing_type == "prepaid",
             "invoices": invoices,
             "proformas": proformas,
+            "covered_proformas": self._isp_covered_proformas(customer),
             "receipts": self._isp_receipts(customer),
+            "paid_tx": self._isp_landed_transaction(payment),
             "error": error,
         }
+
+    @staticmethod
+    def _isp_covered_proformas(customer):
+        """The customer's open proformas the balance already covers, oldest
+        first: the subscriber is not asked to pay them again."""
+        currency = customer.isp_currency_id
+        remaining = customer.isp_balance
+        keep = max(customer.isp_minimum_balance, 0.0)
+        covered = request.env["isp.proforma"].sudo()
+        open_proformas = covered.search(
+            [("partner_id", "=", customer.id), ("state", "=", "open")],
+            order="date, id",
+        )
+        for proforma in open_proformas:
+            if currency.compare_amounts(remaining - proforma.amount_total, keep) < 0:
+                break
+            remaining -= proforma.amount_total
+            covered |= proforma
+        return covered
+
+    @staticmethod
+    def _isp_landed_transaction(payment):
+        """The logged-in user's latest service payment, when the payment page
+        lands here (``payment=done``) and the provider confirmed it within the
+        last hour; else None. Nothing of the URL but the flag is used."""
+        if payment != "done":
+            return None
+        tx_sudo = (
+            request.env["payment.transaction"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "=", request.env.user.partner_id.id),
+                    ("isp_purpose", "!=", False),
+                ],
+                order="id desc",
+                limit=1,
+            )
+        )
+        recent = fields.Datetime.now() - timedelta(seconds=OFFER_LIFETIME)
+        if (
+            tx_sudo.state != "done"
+            or not tx_sudo.last_state_change
+            or tx_sudo.last_state_change < recent
+        ):
+            return None
+        return tx_sudo
 
     @staticmethod
     def _isp_state_label(state):
@@ -212,9 +271,13 @@ class IspPortal(PaymentPortal):
             "page_name": "isp_proforma",
             "proforma": proforma,
             "access_token": access_token,
-            "can_pay": proforma.state == "open"
-            and self._isp_customer() == proforma.partner_id,
+            "can_pay": False,
+            "covered": False,
         }
+        customer = self._isp_customer()
+        if proforma.state == "open" and customer == proforma.partner_id:
+            values["covered"] = proforma in self._isp_covered_proformas(customer)
+            values["can_pay"] = not values["covered"]
         return request.render("isp_prepaid_billing.portal_isp_proforma", values)
 
     # === ONLINE PAYMENT === #
@@ -392,7 +455,7 @@ class IspPortal(PaymentPortal):
             # A page makes one transaction, within OFFER_LIFETIME: a second
             # browser session or a replay cannot make the customer pay twice.
             "transaction_route": f"/my/isp/transaction/{purpose}/{ids}/{nonce}/{expires}",
-            "landing_route": "/my/isp",
+            "landing_route": "/my/isp?payment=done",
             "access_token": payment_utils.generate_access_token(
                 *self._isp_signed_values(
                     customer,
@@ -492,7 +555,7 @@ class IspPortal(PaymentPortal):
         self._isp_payment_provider(
             kwargs, customer.isp_company_id or request.env.company
         )
-        kwargs["landing_route"] = "/my/isp"
+        kwargs["landing_route"] = "/my/isp?payment=done"
         tx = self._create_transaction(
             amount=offer["amount"],
             currency_id=currency.id,

@@ -631,6 +631,113 @@ class ResPartner(models.Model):
             "blocked on %(day)s unless topped up", day=format_date(self.env, day)
         )
 
+    @api.model
+    def _isp_period_text(self, length, unit):
+        """A billing period as a subscriber reads it: "1 month", "7 days"."""
+        if unit == "day":
+            if length == 1:
+                return self.env._("1 day")
+            return self.env._("%(count)s days", count=length)
+        if length == 1:
+            return self.env._("1 month")
+        return self.env._("%(count)s months", count=length)
+
+    def _isp_portal_explanation(self, date):
+        """Why the service is not running and what brings it back, in words for
+        the subscriber (in the environment's language); "" when it runs. The
+        staff reason (``isp_status_reason``) is never part of it."""
+        self.ensure_one()
+        state = self._isp_service_state(date)
+        if state == "paused":
+            return self.env._(
+                "Your service is paused. Reactivate it by paying for the periods "
+                "you want."
+            )
+        if state == "inactive":
+            return self.env._(
+                "Your service has been deactivated. Contact us to restart it."
+            )
+        if state != "blocked":
+            return ""
+        if self.isp_billing_type == "prepaid":
+            text = self._isp_portal_prepaid_shortfall()
+        else:
+            text = self._isp_portal_unpaid(date)
+        return text or self.env._(
+            "Your service is suspended. Contact us to have it reconnected."
+        )
+
+    def _isp_portal_prepaid_shortfall(self):
+        """What a blocked prepaid subscriber is missing for the next period."""
+        currency = self.isp_currency_id
+        __, periods, amount = self._isp_next_charge()
+        floor = self._isp_floor()
+        if not periods or floor is None or self._isp_has_funds_for(amount):
+            return ""
+        company = self.isp_company_id or self.env.company
+        missing = max(
+            currency.round(amount + floor - self.isp_balance),
+            company.isp_topup_minimum,
+        )
+        kinds = {
+            (period.contract.isp_period_length, period.contract.isp_period_unit)
+            for period in periods
+        }
+        values = {
+            "balance": currency.format(self.isp_balance),
+            "amount": currency.format(amount),
+            "missing": currency.format(missing),
+        }
+        if len(kinds) == 1:
+            return self.env._(
+                "Your balance (%(balance)s) does not cover the next %(period)s of "
+                "service (%(amount)s). Top up %(missing)s to reconnect.",
+                period=self._isp_period_text(*kinds.pop()),
+                **values,
+            )
+        return self.env._(
+            "Your balance (%(balance)s) does not cover the next charge "
+            "(%(amount)s). Top up %(missing)s to reconnect.",
+            **values,
+        )
+
+    def _isp_portal_unpaid(self, date):
+        """The unpaid document (or balance) that keeps a recurring or postpaid
+        subscriber blocked."""
+        request = self.env["isp.proforma"]._isp_open_requests(self, overdue_on=date)[:1]
+        if request:
+            return self.env._(
+                "Proforma %(number)s (%(amount)s) is unpaid. Pay it to reconnect.",
+                number=request.name,
+                amount=request.currency_id.format(request.amount_total),
+            )
+        invoice = self.env["account.move"].search(
+            [
+                *self.env["isp.billing.engine"]._isp_invoice_domain(self),
+                ("payment_state", "in", ("not_paid", "partial")),
+                ("isp_block_date", "<=", date),
+            ],
+            order="isp_block_date, id",
+            limit=1,
+        )
+        if invoice:
+            return self.env._(
+                "Invoice %(number)s (%(amount)s) is unpaid. Pay it to reconnect.",
+                number=invoice.name,
+                amount=invoice.currency_id.format(invoice.amount_residual),
+            )
+        floor = self._isp_floor()
+        currency = self.isp_currency_id
+        if floor is None or currency.compare_amounts(self.isp_balance, floor) >= 0:
+            return ""
+        return self.env._(
+            "Your balance (%(balance)s) is below the minimum of %(minimum)s. "
+            "Pay %(missing)s to reconnect.",
+            balance=currency.format(self.isp_balance),
+            minimum=currency.format(floor),
+            missing=currency.format(floor - self.isp_balance),
+        )
+
     def _isp_payment_offer(
         self, purpose, date, amount=None, periods=1, proforma=None, change=None
     ):

@@ -15,6 +15,7 @@ from . import test_portal_payments
 from . import test_refill_cards
 from . import test_portal_tours
 from . import test_portal_access
+from . import test_portal_wording
 from . import test_radius
 from . import test_radius_input
 from . import test_radius_coa

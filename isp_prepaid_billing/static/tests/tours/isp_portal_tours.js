@@ -57,6 +57,10 @@ registry.category("web_tour.tours").add("isp_portal_topup", {
             content: "The 50 paid the month (30) and 20 are left",
             trigger: ".o_isp_balance:contains(20.00)",
         },
+        {
+            content: "The page says the payment was received",
+            trigger: ".o_isp_payment_done:contains(50.00)",
+        },
     ],
 });
 
