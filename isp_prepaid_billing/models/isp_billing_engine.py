@@ -113,7 +113,17 @@ class IspBillingEngine(models.AbstractModel):
     @api.model
     def _refusal_message(self, plan):
         partner, currency = plan.partner, plan.partner.isp_currency_id
-        if partner.isp_billing_type == "prepaid":
+        if partner.isp_credit_mode == "limit" and partner.isp_credit_blocked:
+            # The floor is then the minimum balance: say why, not "minimum 0.00".
+            return _(
+                "%(partner)s: balance %(balance)s is not enough to charge %(amount)s: "
+                "the credit limit of %(limit)s is suspended while an invoice is overdue.",
+                partner=partner.display_name,
+                balance=currency.format(plan.balance),
+                amount=currency.format(plan.total),
+                limit=currency.format(partner.isp_credit_limit),
+            )
+        if partner.isp_billing_type == "prepaid" and partner.isp_credit_mode != "limit":
             return _(
                 "%(partner)s: balance %(balance)s is not enough to charge %(amount)s "
                 "(minimum balance %(minimum)s).",

@@ -360,7 +360,7 @@ class ResPartner(models.Model):
         return [("id", "in", matching)]
 
     def _compute_isp_document_counts(self):
-        commercial = self.commercial_partner_id
+        commercial = self.commercial_partner_id._origin
         counts = {}
         for model, domain, key in (
             ("account.move", self._isp_invoices_domain(), "isp_invoice_count"),
@@ -380,14 +380,14 @@ class ResPartner(models.Model):
 
     def _isp_invoices_domain(self):
         return [
-            ("partner_id", "child_of", self.commercial_partner_id.ids),
+            ("partner_id", "child_of", self.commercial_partner_id._origin.ids),
             ("move_type", "in", ("out_invoice", "out_refund")),
             ("isp_is_billing", "=", True),
         ]
 
     def _isp_payments_domain(self):
         return [
-            ("partner_id", "child_of", self.commercial_partner_id.ids),
+            ("partner_id", "child_of", self.commercial_partner_id._origin.ids),
             ("partner_type", "=", "customer"),
         ]
 

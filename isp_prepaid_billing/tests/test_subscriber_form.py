@@ -100,6 +100,22 @@ class TestSubscriberForm(IspBillingCase):
         self.assertIn("credit limit", reason)
         self.assertIn(self.currency.format(100.0), reason)
 
+    def test_prepaid_credit_limit_customer_refused_for_the_overdue_invoice(self):
+        customer = self.make_subscriber(
+            "Olav", isp_credit_mode="limit", isp_credit_limit=100.0
+        )
+        self.make_subscription(customer, price=40.0, date_start="2026-01-01")
+        self.run_engine(customer, "2026-01-01")
+        self.sweep(customer, "2026-01-17")
+        self.assertTrue(customer.isp_credit_blocked)
+        plans = self.run_engine(customer, "2026-02-01")
+        self.assertEqual(plans[0].action, "insufficient")
+        self.assertStatus(customer, "blocked", "2026-02-01")
+        for text in (plans[0].message, customer.isp_status_reason):
+            self.assertNotIn("minimum", text)
+            self.assertIn("credit limit", text)
+            self.assertIn("overdue", text)
+
     @freeze_time("2026-03-10")
     def test_past_next_charge_date_of_a_blocked_customer_shows_as_overdue(self):
         blocked = self.make_subscriber("Nina")
