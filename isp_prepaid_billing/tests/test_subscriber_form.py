@@ -116,16 +116,17 @@ class TestSubscriberForm(IspBillingCase):
             self.assertIn("credit limit", text)
             self.assertIn("overdue", text)
 
-    @freeze_time("2026-03-10")
+    @freeze_time("2026-04-10")
     def test_past_next_charge_date_of_a_blocked_customer_shows_as_overdue(self):
         blocked = self.make_subscriber("Nina")
-        self.make_subscription(blocked, price=20.0, date_start="2026-03-01")
-        self.run_engine(blocked, "2026-03-01")  # no money: refused and blocked
-        self.assertStatus(blocked, "blocked")
         paid = self.make_subscriber("Nils")
-        self.make_subscription(paid, price=20.0, date_start="2026-03-01")
-        self.pay(paid, 20.0, "2026-03-01")
-        self.run_engine(paid, "2026-03-01")
+        for customer, money in ((blocked, 20.0), (paid, 40.0)):
+            self.make_subscription(customer, price=20.0, date_start="2026-03-01")
+            self.pay(customer, money, "2026-03-01")
+            self.run_engine(customer, "2026-03-01")
+            self.run_engine(customer, "2026-04-01")
+        self.assertStatus(blocked, "blocked", "2026-04-01")  # April refused
+        self.assertStatus(paid, "active")
         (blocked | paid).invalidate_recordset()
         self.assertTrue(blocked.isp_next_charge_overdue)
         self.assertFalse(paid.isp_next_charge_overdue)
