@@ -1,7 +1,7 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
 from lxml import etree
 
-from odoo.tests import Form, freeze_time, tagged
+from odoo.tests import Form, HttpCase, freeze_time, tagged
 
 from .common import IspBillingCase
 
@@ -169,3 +169,25 @@ class TestSubscriberForm(IspBillingCase):
         self.assertFalse(filtered("blocking_soon"), "April 1st is 12 days away")
         with freeze_time("2026-03-26"):
             self.assertEqual(filtered("blocking_soon"), ben)
+
+
+@tagged("post_install", "-at_install")
+class TestSubscriberFormTour(IspBillingCase, HttpCase):
+    def test_form_opens_on_billing_and_prefills_the_payment(self):
+        self.make_user(
+            "isp_clerk",
+            "base.group_user,base.group_partner_manager,"
+            "isp_prepaid_billing.isp_prepaid_billing_group_user",
+        )
+        cash = self.company_data["default_journal_cash"]
+        customer = self.make_subscriber(
+            "Tour Customer", billing_type="recurring", isp_payment_journal_id=cash.id
+        )
+        self.make_subscription(customer, price=30.0, date_start="2026-03-01")
+        self.run_engine(customer, "2026-03-01")
+        self.start_tour(f"/odoo/res.partner/{customer.id}", "isp_subscriber_form", login="isp_clerk")
+        payment = self.env["account.payment"].search([("partner_id", "=", customer.id)])
+        self.assertEqual(payment.state, "draft")
+        self.assertEqual(payment.journal_id, cash)
+        self.assertMoney(payment.amount, 30.0)
+        self.assertEqual(payment.payment_type, "inbound")
