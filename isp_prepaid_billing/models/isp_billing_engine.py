@@ -113,7 +113,17 @@ class IspBillingEngine(models.AbstractModel):
     @api.model
     def _refusal_message(self, plan):
         partner, currency = plan.partner, plan.partner.isp_currency_id
-        if partner.isp_billing_type == "prepaid":
+        if partner.isp_credit_mode == "limit" and partner.isp_credit_blocked:
+            # The floor is then the minimum balance: say why, not "minimum 0.00".
+            return _(
+                "%(partner)s: balance %(balance)s is not enough to charge %(amount)s: "
+                "the credit limit of %(limit)s is suspended while an invoice is overdue.",
+                partner=partner.display_name,
+                balance=currency.format(plan.balance),
+                amount=currency.format(plan.total),
+                limit=currency.format(partner.isp_credit_limit),
+            )
+        if partner.isp_billing_type == "prepaid" and partner.isp_credit_mode != "limit":
             return _(
                 "%(partner)s: balance %(balance)s is not enough to charge %(amount)s "
                 "(minimum balance %(minimum)s).",
@@ -1008,17 +1018,17 @@ class IspBillingEngine(models.AbstractModel):
         Proforma = self.env["isp.proforma"]
         unpaid_requests = Proforma._isp_open_requests(blocked, overdue_on=date)
         return [
-            StatusDecision(
-                partner,
-                "reactivate",
-                _(
-                    "Balance %(balance)s is back above the minimum",
-                    balance=partner.isp_currency_id.format(partner.isp_balance),
-                ),
-            )
+            StatusDecision(partner, "reactivate", self._reactivation_reason(partner))
             for partner in blocked - unpaid_requests.partner_id
             if partner._isp_has_funds_for(0.0)
         ]
+
+    @api.model
+    def _reactivation_reason(self, partner):
+        balance = partner.isp_currency_id.format(partner.isp_balance)
+        if partner.isp_credit_mode == "limit" and not partner.isp_credit_blocked:
+            return _("Balance %(balance)s is back within the credit limit", balance=balance)
+        return _("Balance %(balance)s is back above the minimum", balance=balance)
 
     @api.model
     def _isp_invoice_domain(self, partners):
@@ -1119,11 +1129,27 @@ class IspBillingEngine(models.AbstractModel):
             if partner.isp_currency_id.compare_amounts(partner.isp_balance, floor) >= 0:
                 continue
             currency = partner.isp_currency_id
-            reason = _(
-                "Balance %(balance)s below the minimum %(minimum)s after the payment due date",
-                balance=currency.format(partner.isp_balance),
-                minimum=currency.format(floor),
-            )
+            if partner.isp_credit_mode != "limit":
+                reason = _(
+                    "Balance %(balance)s below the minimum %(minimum)s after the payment due date",
+                    balance=currency.format(partner.isp_balance),
+                    minimum=currency.format(floor),
+                )
+            elif partner in credit_blocked or partner.isp_credit_blocked:
+                # The credit is withdrawn: a minimum of 0.00 would only confuse.
+                reason = _(
+                    "Balance %(balance)s with an invoice overdue: the credit limit "
+                    "of %(limit)s is suspended until it is paid",
+                    balance=currency.format(partner.isp_balance),
+                    limit=currency.format(partner.isp_credit_limit),
+                )
+            else:
+                reason = _(
+                    "Balance %(balance)s beyond the credit limit of %(limit)s after "
+                    "the payment due date",
+                    balance=currency.format(partner.isp_balance),
+                    limit=currency.format(partner.isp_credit_limit),
+                )
             if invoices:
                 reason = _(
                     "Unpaid invoice %(invoice)s: %(reason)s",

@@ -56,14 +56,14 @@ class IspBillingRun(models.Model):
             kind = _("Scheduled run") if run.run_type == "cron" else _("Billing run")
             run.name = f"{kind} {fields.Date.to_string(run.date) if run.date else ''}"
 
-    @api.depends("line_ids.action", "line_ids.amount")
+    @api.depends("line_ids.action", "line_ids.charged_amount")
     def _compute_totals(self):
         for run in self:
             charges = run.line_ids.filtered(lambda line: line.action == "charge")
             run.charge_count = len(charges)
             run.block_count = len(run.line_ids.filtered(lambda line: line.action == "block"))
             run.error_count = len(run.line_ids.filtered(lambda line: line.action == "error"))
-            run.amount_total = sum(charges.mapped("amount"))
+            run.amount_total = sum(run.line_ids.mapped("charged_amount"))
 
     # === ACTIONS === #
 

@@ -1,5 +1,5 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
-from odoo import fields, models
+from odoo import api, fields, models
 
 RUN_LINE_ACTIONS = [
     ("charge", "Charge / Invoice"),
@@ -29,6 +29,21 @@ class IspBillingRunLine(models.Model):
     action = fields.Selection(RUN_LINE_ACTIONS, required=True)
     period_start = fields.Date()
     period_end = fields.Date()
-    amount = fields.Monetary(currency_field="currency_id")
+    amount = fields.Monetary(
+        currency_field="currency_id",
+        help="The amount of the periods, charged or not (e.g. refused for want of funds).",
+    )
+    charged_amount = fields.Monetary(
+        string="Charged",
+        compute="_compute_charged_amount",
+        store=True,
+        currency_field="currency_id",
+        help="What the line charges or invoices: the run's total adds these up.",
+    )
     move_id = fields.Many2one("account.move", string="Document", readonly=True)
     message = fields.Char()
+
+    @api.depends("action", "amount")
+    def _compute_charged_amount(self):
+        for line in self:
+            line.charged_amount = line.amount if line.action == "charge" else 0.0

@@ -19,6 +19,9 @@ from .res_company import NOTIFICATION_EVENTS
 
 _logger = logging.getLogger(__name__)
 
+# Events about an invoice to pay: pointless once it is paid.
+INVOICE_EVENTS = ("invoice", "reminder", "overdue")
+
 
 class IspNotification(models.Model):
     _name = "isp.notification"
@@ -36,7 +39,12 @@ class IspNotification(models.Model):
     )
     key = fields.Char(required=True, help="Identifies the event: it is notified once.")
     state = fields.Selection(
-        [("pending", "Pending"), ("sent", "Sent"), ("failed", "Failed")],
+        [
+            ("pending", "Pending"),
+            ("sent", "Sent"),
+            ("skipped", "Not Needed"),
+            ("failed", "Failed"),
+        ],
         default="pending",
         required=True,
     )
@@ -107,7 +115,10 @@ class IspNotification(models.Model):
     # === SENDING === #
 
     def _isp_send(self):
-        for notification in self.filtered(lambda n: n.state == "pending"):
+        pending = self.filtered(lambda n: n.state == "pending")
+        settled = pending.filtered(lambda n: n._isp_document_settled())
+        settled.write({"state": "skipped"})
+        for notification in pending - settled:
             try:
                 with self.env.cr.savepoint():
                     notification._isp_send_one()
@@ -116,6 +127,19 @@ class IspNotification(models.Model):
                     "Could not send ISP notification %s", notification.key
                 )
                 notification.write({"state": "failed", "error": str(error)})
+
+    def _isp_document_settled(self):
+        """Whether the invoice this notification asks to pay was paid (or
+        cancelled) since it was queued: e.g. a prepaid charge the balance paid
+        at once. Nobody is asked to pay what is paid."""
+        self.ensure_one()
+        if self.event not in INVOICE_EVENTS or self.res_model != "account.move":
+            return False
+        invoice = self.env["account.move"].browse(self.res_id).exists()
+        return not invoice or (
+            invoice.state != "posted"
+            or invoice.payment_state in ("paid", "in_payment", "reversed")
+        )
 
     def _isp_send_one(self):
         self.ensure_one()
@@ -159,14 +183,14 @@ class IspNotification(models.Model):
                 ("invoice_date_due", "!=", False),
             ]
         )
-        events = []
+        events = self._isp_overdue_events(
+            open_invoices.filtered(lambda inv: inv.invoice_date_due < date), date
+        )
         for invoice in open_invoices:
             company = invoice.company_id
             due = invoice.invoice_date_due
             if due < date:
-                events.append(
-                    ("overdue", invoice.partner_id, invoice, f"overdue:{invoice.id}")
-                )
+                continue
             elif (
                 due <= date + relativedelta(days=company.isp_reminder_days)
                 and company.isp_reminder_days
@@ -176,6 +200,30 @@ class IspNotification(models.Model):
                 )
         self._isp_queue_many(events)
         self._isp_queue_low_balances(date)
+
+    @api.model
+    def _isp_overdue_events(self, overdue, date):
+        """One overdue notice per customer and day, about the oldest overdue
+        invoice not notified yet: each invoice is notified once, and a customer
+        with several is not sent several e-mails at once."""
+        notified = set(
+            self.search(
+                [
+                    ("event", "=", "overdue"),
+                    ("res_model", "=", "account.move"),
+                    ("res_id", "in", overdue.ids),
+                ]
+            ).mapped("res_id")
+        )
+        events = []
+        by_customer = overdue.filtered(lambda inv: inv.id not in notified).grouped(
+            "commercial_partner_id"
+        )
+        for customer, invoices in by_customer.items():
+            oldest = invoices.sorted(lambda inv: (inv.invoice_date_due, inv.id))[0]
+            key = f"overdue:{customer.id}:{fields.Date.to_string(date)}"
+            events.append(("overdue", customer, oldest, key))
+        return events
 
     @api.model
     def _isp_queue_low_balances(self, date):

@@ -102,6 +102,7 @@ class ResPartner(models.Model):
     isp_balance = fields.Monetary(
         string="Balance",
         compute="_compute_isp_balance",
+        search="_search_isp_balance",
         currency_field="isp_currency_id",
         help="Posted receivable balance of the customer, sign flipped: "
         "positive means credit in favour of the customer.",
@@ -139,6 +140,36 @@ class ResPartner(models.Model):
         index="btree_not_null",
         help="Quoted on a bank transfer, it brings the money to this customer's "
         "balance without anyone matching it by hand.",
+    )
+
+    isp_next_charge_overdue = fields.Boolean(
+        string="Charge Overdue",
+        compute="_compute_isp_next_charge_overdue",
+        search="_search_isp_next_charge_overdue",
+        help="The next charge date has passed without the period being charged, "
+        "e.g. while the customer is blocked for want of funds.",
+    )
+    isp_overdue = fields.Boolean(
+        string="Overdue",
+        compute="_compute_isp_overdue",
+        search="_search_isp_overdue",
+        help="An invoice is unpaid past its due date, or a period past its "
+        "charge date is not charged yet.",
+    )
+    isp_blocking_soon = fields.Boolean(
+        string="Blocked within 7 Days",
+        compute="_compute_isp_blocking_soon",
+        search="_search_isp_blocking_soon",
+        help="The service will be blocked within a week unless the customer pays.",
+    )
+    isp_invoice_count = fields.Integer(
+        string="ISP Invoices", compute="_compute_isp_document_counts"
+    )
+    isp_payment_count = fields.Integer(
+        string="Payments", compute="_compute_isp_document_counts"
+    )
+    isp_charge_count = fields.Integer(
+        string="Charged Periods", compute="_compute_isp_document_counts"
     )
 
     _sql_constraints = [
@@ -200,6 +231,165 @@ class ResPartner(models.Model):
             company = partner.isp_company_id or self.env.company
             key = (partner.commercial_partner_id.id, company.id)
             partner.isp_balance = -totals.get(key, 0.0)
+
+    def _compute_isp_next_charge_overdue(self):
+        today = fields.Date.context_today(self)
+        for partner in self:
+            day = partner.isp_next_charge_date
+            partner.isp_next_charge_overdue = bool(day and day < today)
+
+    def _search_isp_next_charge_overdue(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(_("Operation not supported"))
+        today = fields.Date.context_today(self)
+        overdue = [("isp_next_charge_date", "<", today)]
+        return overdue if (operator == "=") == value else ["!", *overdue]
+
+    def _isp_overdue_domain(self):
+        today = fields.Date.context_today(self)
+        return [
+            ("isp_billing_enabled", "=", True),
+            "|",
+            ("isp_next_charge_date", "<", today),
+            ("invoice_ids", "any", [
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("isp_is_billing", "=", True),
+                ("payment_state", "in", ("not_paid", "partial")),
+                ("invoice_date_due", "<", today),
+            ]),
+        ]
+
+    def _compute_isp_overdue(self):
+        overdue = self.search([("id", "in", self.ids), *self._isp_overdue_domain()])
+        for partner in self:
+            partner.isp_overdue = partner in overdue
+
+    def _search_isp_overdue(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(_("Operation not supported"))
+        ids = self.search(self._isp_overdue_domain()).ids
+        return [("id", "in" if (operator == "=") == value else "not in", ids)]
+
+    def _compute_isp_blocking_soon(self):
+        today = fields.Date.context_today(self)
+        soon = self.browse(self._isp_blocking_soon_ids(self.ids, today))
+        for partner in self:
+            partner.isp_blocking_soon = partner in soon
+
+    def _search_isp_blocking_soon(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(_("Operation not supported"))
+        ids = self._isp_blocking_soon_ids(None, fields.Date.context_today(self))
+        return [("id", "in" if (operator == "=") == value else "not in", ids)]
+
+    @api.model
+    def _isp_blocking_soon_ids(self, ids, today, days=7):
+        """Ids of the customers (among ``ids``, or all) the portal warns of a
+        block within ``days`` days: the same ``_isp_next_change`` decides."""
+        horizon = today + relativedelta(days=days)
+        domain = [
+            ("isp_billing_enabled", "=", True),
+            ("isp_status", "=", "active"),
+            ("isp_do_not_block", "=", False),
+            ("isp_credit_mode", "!=", "unlimited"),
+            "|",
+            "&",
+            ("isp_billing_type", "=", "prepaid"),
+            ("isp_next_charge_date", "<=", horizon),
+            ("invoice_ids", "any", [
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("isp_is_billing", "=", True),
+                ("payment_state", "in", ("not_paid", "partial")),
+                ("isp_block_date", ">", today),
+                ("isp_block_date", "<=", horizon),
+            ]),
+        ]
+        if ids is not None:
+            domain.append(("id", "in", [i for i in ids if isinstance(i, int)]))
+        candidates = self.search(domain)
+        candidates._isp_refresh_balance()
+        return [
+            partner.id
+            for partner in candidates
+            if (day := partner._isp_next_change(today)[0]) and day <= horizon
+        ]
+
+    def _search_isp_balance(self, operator, value):
+        """Customers by balance, for the "in debt" filter: one grouped query."""
+        if operator not in ("<", "<=", ">", ">=", "=", "!=") or not isinstance(
+            value, (int, float)
+        ):
+            raise UserError(_("Operation not supported"))
+        prepaid_accounts = self.env["res.company"].search([]).isp_prepaid_account_id
+        rows = (
+            self.env["account.move.line"]
+            .sudo()
+            ._read_group(
+                [
+                    "|",
+                    ("account_type", "=", "asset_receivable"),
+                    ("account_id", "in", prepaid_accounts.ids),
+                    ("parent_state", "=", "posted"),
+                    ("partner_id", "!=", False),
+                ],
+                groupby=["partner_id", "company_id"],
+                aggregates=["balance:sum"],
+            )
+        )
+        partners = self.sudo().browse({partner.id for partner, __, __ in rows})
+        companies = {p.id: (p.isp_company_id or self.env.company).id for p in partners}
+        balances = {
+            partner.id: -balance
+            for partner, company, balance in rows
+            if companies[partner.id] == company.id
+        }
+        compare = {
+            "<": lambda b: b < value,
+            "<=": lambda b: b <= value,
+            ">": lambda b: b > value,
+            ">=": lambda b: b >= value,
+            "=": lambda b: b == value,
+            "!=": lambda b: b != value,
+        }[operator]
+        matching = [pid for pid, balance in balances.items() if compare(round(balance, 6))]
+        if compare(0.0):
+            # No entry at all is a balance of zero.
+            return ["|", ("id", "in", matching), ("id", "not in", list(balances))]
+        return [("id", "in", matching)]
+
+    def _compute_isp_document_counts(self):
+        commercial = self.commercial_partner_id._origin
+        counts = {}
+        for model, domain, key in (
+            ("account.move", self._isp_invoices_domain(), "isp_invoice_count"),
+            ("account.payment", self._isp_payments_domain(), "isp_payment_count"),
+            ("isp.charge", [("partner_id", "in", commercial.ids)], "isp_charge_count"),
+        ):
+            rows = self.env[model]._read_group(
+                domain, groupby=["partner_id"], aggregates=["__count"]
+            )
+            counts[key] = {partner.commercial_partner_id.id: 0 for partner, __ in rows}
+            for partner, count in rows:
+                counts[key][partner.commercial_partner_id.id] += count
+        for partner in self:
+            customer_id = partner.commercial_partner_id.id
+            for key, by_customer in counts.items():
+                partner[key] = by_customer.get(customer_id, 0)
+
+    def _isp_invoices_domain(self):
+        return [
+            ("partner_id", "child_of", self.commercial_partner_id._origin.ids),
+            ("move_type", "in", ("out_invoice", "out_refund")),
+            ("isp_is_billing", "=", True),
+        ]
+
+    def _isp_payments_domain(self):
+        return [
+            ("partner_id", "child_of", self.commercial_partner_id._origin.ids),
+            ("partner_type", "=", "customer"),
+        ]
 
     def _compute_isp_paid_until(self):
         commercial = self.commercial_partner_id
@@ -370,6 +560,66 @@ class ResPartner(models.Model):
                 "default_memo": _("Refund of the balance"),
             },
         }
+
+    def action_isp_register_payment(self):
+        """Odoo's own payment form for money the customer brings: an inbound
+        customer payment in the customer's payment journal, prefilled with what
+        is owed. Posting it settles through the one money path, as any payment."""
+        check_staff(self.env)
+        self.ensure_one()
+        customer = self.commercial_partner_id
+        company = customer.isp_company_id or self.env.company
+        currency = customer.isp_currency_id
+        Journal = self.env["account.journal"]
+        journal = customer.isp_payment_journal_id or Journal.search(
+            [*Journal._check_company_domain(company), ("type", "in", ("bank", "cash"))],
+            limit=1,
+        )
+        owed = -customer.isp_balance
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Register Payment"),
+            "res_model": "account.payment",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+            "context": {
+                "default_payment_type": "inbound",
+                "default_partner_type": "customer",
+                "default_partner_id": customer.id,
+                "default_company_id": company.id,
+                "default_journal_id": journal.id,
+                "default_currency_id": currency.id,
+                "default_amount": owed if currency.compare_amounts(owed, 0.0) > 0 else 0.0,
+            },
+        }
+
+    def action_isp_view_invoices(self):
+        check_staff(self.env)
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_move_out_invoice_type"
+        )
+        action["domain"] = self._isp_invoices_domain()
+        action["context"] = {
+            "default_move_type": "out_invoice",
+            "default_partner_id": self.commercial_partner_id.id,
+        }
+        return action
+
+    def action_isp_view_payments(self):
+        check_staff(self.env)
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_account_payments"
+        )
+        action["domain"] = self._isp_payments_domain()
+        action["context"] = {
+            "default_payment_type": "inbound",
+            "default_partner_type": "customer",
+            "default_partner_id": self.commercial_partner_id.id,
+        }
+        return action
 
     def action_isp_view_charges(self):
         check_staff(self.env)

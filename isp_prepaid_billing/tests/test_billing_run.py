@@ -1,6 +1,8 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
 from datetime import date
 
+from lxml import etree
+
 from odoo.exceptions import UserError
 from odoo.tests import freeze_time, tagged
 
@@ -63,3 +65,24 @@ class TestBillingRun(IspBillingCase):
         run.action_confirm()
         self.assertStatus(customer, "blocked", "2026-04-16")
         self.assertEqual(run.block_count, 1)
+
+    @freeze_time("2026-04-01")
+    def test_header_total_is_the_sum_of_the_charged_lines(self):
+        recurring = self.make_subscriber("Xena", billing_type="recurring")
+        self.make_subscription(recurring, price=30.0, date_start="2026-04-01")
+        broke = self.make_subscriber("Yann")  # prepaid, no money: refused
+        self.make_subscription(broke, price=20.0, date_start="2026-04-01")
+        run = self.env["isp.billing.run"].create({"date": "2026-04-01", "company_id": self.company.id})
+        form = self.env["isp.billing.run"].get_views([(False, "form")])["views"]["form"]["arch"]
+        summed = etree.fromstring(form).xpath("//field[@name='line_ids']//field[@sum]")
+        self.assertEqual(len(summed), 1, "one column has a total under the lines")
+        column = summed[0].get("name")
+
+        for action in (run.action_preview, run.action_confirm):
+            action()
+            with self.subTest(state=run.state):
+                refused = run.line_ids.filtered(lambda l: l.partner_id == broke)
+                self.assertEqual(refused.action, "insufficient")
+                self.assertMoney(refused.amount, 20.0)  # what it would have cost
+                self.assertMoney(run.amount_total, 30.0)
+                self.assertMoney(sum(run.line_ids.mapped(column)), run.amount_total)

@@ -1,4 +1,6 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
+from datetime import date
+
 from odoo.tests import tagged
 
 from .common import IspBillingCase
@@ -134,3 +136,50 @@ class TestNotifications(IspBillingCase):
                 self.assertEqual(len([b for b in bodies if b != "False"]), 2)
                 threatens = any("blocked" in body or "running" in body for body in bodies)
                 self.assertEqual(threatens, name == "blockable", bodies)
+
+    def test_no_invoice_mail_for_an_invoice_already_paid_when_sending(self):
+        # Prepaid: the balance pays the invoice the moment it is issued.
+        prepaid = self.make_subscriber("Pia", email="pia@example.com")
+        self.make_subscription(prepaid, price=30.0, date_start="2026-03-01")
+        self.pay(prepaid, 30.0, "2026-03-01")
+        self.run_engine(prepaid, "2026-03-01")
+        self.assertEqual(self.isp_invoices(prepaid).payment_state, "paid")
+        # Recurring: paid at the counter before the notification cron ran.
+        recurring = self.make_subscriber("Rex", billing_type="recurring", email="rex@example.com")
+        self.make_subscription(recurring, price=30.0, date_start="2026-03-01")
+        self.run_engine(recurring, "2026-03-01")
+        self.pay(recurring, 30.0, "2026-03-01")
+        self.notify("2026-03-01")
+        for customer in (prepaid, recurring):
+            with self.subTest(customer=customer.name):
+                self.assertFalse(self.sent(customer, "invoice"))
+                self.assertFalse(
+                    customer.message_ids.filtered(
+                        lambda m, c=customer: self.isp_invoices(c).name in (m.subject or "")
+                    ),
+                    "no invoice e-mail in the chatter",
+                )
+                skipped = self.Notification.search(
+                    [("partner_id", "=", customer.id), ("event", "=", "invoice")]
+                )
+                self.assertEqual(skipped.state, "skipped")
+                self.assertEqual(len(self.sent(customer, "payment")), 1)
+
+    def test_one_overdue_notice_per_customer_per_day(self):
+        customer = self.make_subscriber("Olga", billing_type="recurring", email="olga@example.com")
+        self.make_subscription(customer, price=30.0, date_start="2026-01-01")
+        self.run_engine(customer, "2026-01-01")
+        self.run_engine(customer, "2026-02-01")
+        january, february = self.isp_invoices(customer)
+        self.assertLess(february.invoice_date_due, date(2026, 2, 20))
+        self.notify("2026-02-20")
+        self.notify("2026-02-20")
+        overdue = self.sent(customer, "overdue")
+        self.assertEqual(len(overdue), 1, "two invoices overdue, one e-mail that day")
+        self.assertIn(january.name, overdue.message_id.subject)
+        self.notify("2026-02-21")
+        overdue = self.sent(customer, "overdue")
+        self.assertEqual(len(overdue), 2)
+        self.assertIn(february.name, overdue[0].message_id.subject)
+        self.notify("2026-02-22")
+        self.assertEqual(len(self.sent(customer, "overdue")), 2, "each invoice once")

@@ -17,6 +17,9 @@ PARTNER_ACTIONS = (
     "action_isp_payment_calendar",
     "action_isp_statement",
     "action_isp_view_one_time_charges",
+    "action_isp_register_payment",
+    "action_isp_view_invoices",
+    "action_isp_view_payments",
 )
 
 
