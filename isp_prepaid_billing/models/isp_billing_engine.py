@@ -98,12 +98,9 @@ class IspBillingEngine(models.AbstractModel):
         if not plan.periods:
             return plan
         plan.total = self._periods_total(partner, plan.periods, tax_cache)
-        # Seed 002: a credit-limit customer's debt never exceeds the limit, whatever
-        # the billing type; prepaid customers are charged only from their funds.
-        capped = (
-            partner.isp_billing_type == "prepaid" or partner.isp_credit_mode == "limit"
-        )
-        if capped and not partner._isp_has_funds_for(plan.total, plan.balance):
+        if partner._isp_charged_within_funds() and not partner._isp_has_funds_for(
+            plan.total, plan.balance
+        ):
             plan.action = "insufficient"
             plan.message = self._refusal_message(plan)
             return plan
@@ -608,10 +605,7 @@ class IspBillingEngine(models.AbstractModel):
         Batch._post(plan.move)
         if plan.total > 0:
             self._reconcile_with_credit([plan])
-            if plan.move.move_type == "out_invoice":
-                self.env["isp.notification"]._isp_queue_many(
-                    [("invoice", partner, plan.move, f"invoice:{plan.move.id}")]
-                )
+            self._queue_invoice_notices(plan.move)
         else:
             # Credit given back: it pays what is open, as money arriving does.
             self.env["isp.settlement"]._queue(partner, date=date)
@@ -713,13 +707,7 @@ class IspBillingEngine(models.AbstractModel):
         self.env["isp.charge"].sudo().create(charge_vals)
         Batch._post(moves)
         self._reconcile_with_credit(plans)
-        self.env["isp.notification"]._isp_queue_many(
-            [
-                ("invoice", move.partner_id, move, f"invoice:{move.id}")
-                for move in moves
-                if move.move_type == "out_invoice"
-            ]
-        )
+        self._queue_invoice_notices(moves)
         self._advance_contracts(plans)
         billed = self.env["res.partner"].union(*(plan.partner for plan in plans))
         billed.invalidate_recordset(["isp_balance"])  # not stored: the cache is stale
@@ -738,6 +726,17 @@ class IspBillingEngine(models.AbstractModel):
                     date,
                 )
         self._bill_prepaid_one_time(plans, date)
+
+    @api.model
+    def _queue_invoice_notices(self, moves):
+        """The "invoice issued" e-mail of each new invoice, queued once."""
+        self.env["isp.notification"]._isp_queue_many(
+            [
+                ("invoice", move.partner_id, move, f"invoice:{move.id}")
+                for move in moves
+                if move.move_type == "out_invoice"
+            ]
+        )
 
     @api.model
     def _prepare_charge_vals(self, plan, move, date):
@@ -773,22 +772,38 @@ class IspBillingEngine(models.AbstractModel):
         return due, due + relativedelta(days=1 + partner.isp_blocking_days)
 
     @api.model
-    def _prepare_move_vals(self, plan, date):
-        partner = plan.partner
+    def _move_header_vals(self, partner, date, origin):
+        """What every engine document of ``partner`` on ``date`` shares, and the
+        last day to pay it."""
         company = partner.isp_company_id or self.env.company
         due, block = self._due_dates(partner, date)
-        vals = {
+        return {
             "partner_id": partner.id,
             "company_id": company.id,
             "journal_id": company._isp_invoice_journal().id,
             "currency_id": company.currency_id.id,
             "date": date,
-            "invoice_origin": ", ".join(
-                sorted({p.contract.display_name for p in plan.periods})
-            ),
+            "invoice_origin": origin,
             "isp_is_billing": True,
             "isp_block_date": block,
-        }
+        }, due
+
+    @api.model
+    def _charges_by_entry(self, partner):
+        """Prepaid charges are journal entries on the balance, not invoices,
+        unless the company invoices each charge (and not each payment)."""
+        company = partner.isp_company_id or self.env.company
+        return partner.isp_billing_type == "prepaid" and (
+            not company.isp_invoice_on_charge or company.isp_invoice_after_payment
+        )
+
+    @api.model
+    def _prepare_move_vals(self, plan, date):
+        partner = plan.partner
+        company = partner.isp_company_id or self.env.company
+        vals, due = self._move_header_vals(
+            partner, date, ", ".join(sorted({p.contract.display_name for p in plan.periods}))
+        )
         invoice_lines = [
             self._prepare_invoice_line_vals(period, line, amount)
             for period in plan.periods
@@ -797,9 +812,7 @@ class IspBillingEngine(models.AbstractModel):
         invoice_lines += [
             self._prepare_one_time_line_vals(charge) for charge in plan.one_time or ()
         ]
-        if partner.isp_billing_type == "prepaid" and (
-            not company.isp_invoice_on_charge or company.isp_invoice_after_payment
-        ):
+        if self._charges_by_entry(partner):
             return vals | self._prepare_charge_entry_vals(partner, invoice_lines)
         # OCA contract's invoice values first: the contract's payment term,
         # fiscal position and salesperson, and what other modules add, apply.
@@ -1314,13 +1327,7 @@ class IspBillingEngine(models.AbstractModel):
         self._mark_one_time_billed(plans)
         Batch._post(moves)
         self._reconcile_with_credit(plans)
-        self.env["isp.notification"]._isp_queue_many(
-            [
-                ("invoice", move.partner_id, move, f"invoice:{move.id}")
-                for move in moves
-                if move.move_type == "out_invoice"
-            ]
-        )
+        self._queue_invoice_notices(moves)
         charges.partner_id.invalidate_recordset(["isp_balance"])
         return plans
 
@@ -1367,12 +1374,8 @@ class IspBillingEngine(models.AbstractModel):
         the funds, as a period does; nothing is billed otherwise."""
         for plan in plans:
             partner = plan.partner
-            capped = (
-                partner.isp_billing_type == "prepaid"
-                or partner.isp_credit_mode == "limit"
-            )
             if (
-                capped
+                partner._isp_charged_within_funds()
                 and plan.one_time[:1].mode == "from_balance"
                 and not partner._isp_has_funds_for(plan.total, plan.balance)
             ):
@@ -1393,28 +1396,15 @@ class IspBillingEngine(models.AbstractModel):
     def _one_time_as_entry(self, partner, charges):
         """From-balance charges of a prepaid customer whose periods are charged
         by journal entry are charged the same way; anything else is invoiced."""
-        company = partner.isp_company_id or self.env.company
-        return (
-            partner.isp_billing_type == "prepaid"
-            and (not company.isp_invoice_on_charge or company.isp_invoice_after_payment)
-            and all(charge.mode == "from_balance" for charge in charges)
+        return self._charges_by_entry(partner) and all(
+            charge.mode == "from_balance" for charge in charges
         )
 
     @api.model
     def _prepare_one_time_move_vals(self, plan, date):
         partner = plan.partner
         company = partner.isp_company_id or self.env.company
-        due, block = self._due_dates(partner, date)
-        vals = {
-            "partner_id": partner.id,
-            "company_id": company.id,
-            "journal_id": company._isp_invoice_journal().id,
-            "currency_id": company.currency_id.id,
-            "date": date,
-            "invoice_origin": _("One-time charges"),
-            "isp_is_billing": True,
-            "isp_block_date": block,
-        }
+        vals, due = self._move_header_vals(partner, date, _("One-time charges"))
         lines = [self._prepare_one_time_line_vals(charge) for charge in plan.one_time]
         if self._one_time_as_entry(partner, plan.one_time):
             return vals | self._prepare_charge_entry_vals(partner, lines)
@@ -1479,10 +1469,6 @@ class IspBillingEngine(models.AbstractModel):
             amount = company.isp_reconnection_fee
             if not product or company.currency_id.compare_amounts(amount, 0.0) <= 0:
                 continue
-            capped = (
-                partner.isp_billing_type == "prepaid"
-                or partner.isp_credit_mode == "limit"
-            )
             total = self._one_time_total(
                 partner,
                 self.env["isp.one.time.charge"].new(
@@ -1491,7 +1477,7 @@ class IspBillingEngine(models.AbstractModel):
             )
             partner._isp_refresh_balance()
             mode = "from_balance"
-            if capped and not partner._isp_has_funds_for(total):
+            if partner._isp_charged_within_funds() and not partner._isp_has_funds_for(total):
                 mode = "to_invoice"
             self._add_fee_safely(
                 partner,

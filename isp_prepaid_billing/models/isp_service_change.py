@@ -351,12 +351,15 @@ class IspServiceChange(models.Model):
 
     def _isp_amount_missing(self, total):
         """What the customer must pay before ``total`` can be charged: zero when
-        the customer is not capped (postpaid or unlimited credit, see
+        the customer is not charged within funds (postpaid or unlimited credit, see
         _isp_check_funds) or the balance allows it; else the net plus the
         balance's floor less the balance."""
         partner = self.partner_id
-        capped = partner.isp_billing_type == "prepaid" or partner.isp_credit_mode == "limit"
-        if not capped or total <= 0 or partner._isp_has_funds_for(total):
+        if (
+            not partner._isp_charged_within_funds()
+            or total <= 0
+            or partner._isp_has_funds_for(total)
+        ):
             return 0.0
         currency = partner.isp_currency_id
         floor = partner._isp_floor() or 0.0
@@ -422,8 +425,7 @@ class IspServiceChange(models.Model):
         customer within the limit; other customers are charged, their debt grows."""
         partner = self.partner_id
         partner.invalidate_recordset(["isp_balance"])  # not stored: money may have come
-        capped = partner.isp_billing_type == "prepaid" or partner.isp_credit_mode == "limit"
-        if capped and not partner._isp_has_funds_for(total):
+        if partner._isp_charged_within_funds() and not partner._isp_has_funds_for(total):
             currency = partner.isp_currency_id
             raise UserError(
                 _(

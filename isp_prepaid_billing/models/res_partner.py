@@ -742,6 +742,13 @@ class ResPartner(models.Model):
             return min(-self.isp_credit_limit, self.isp_minimum_balance)
         return self.isp_minimum_balance
 
+    def _isp_charged_within_funds(self):
+        """Seed 002: a prepaid customer is charged only from the balance and a
+        credit-limit customer within the limit, whatever is charged; other
+        customers are charged and their debt grows."""
+        self.ensure_one()
+        return self.isp_billing_type == "prepaid" or self.isp_credit_mode == "limit"
+
     def _isp_has_funds_for(self, amount, balance=None):
         """Whether charging ``amount`` keeps the balance at or above the floor."""
         self.ensure_one()
