@@ -7,11 +7,11 @@ prepaid balance lines the customers' balances are made of."""
 from odoo import fields, models
 from odoo.tools import SQL
 
-from .isp_report_subscription import REPORT_PERIODS
 
 
 class IspReportMoney(models.Model):
     _name = "isp.report.money"
+    _inherit = "isp.report.period.mixin"
     _description = "ISP money by month"
     _auto = False
     # flushed before the view is read
@@ -37,7 +37,6 @@ class IspReportMoney(models.Model):
     currency_id = fields.Many2one("res.currency", readonly=True)
     journal_id = fields.Many2one("account.journal", readonly=True)
     date = fields.Date(readonly=True)
-    period = fields.Selection(REPORT_PERIODS, readonly=True)
     charged = fields.Monetary(readonly=True, currency_field="currency_id")
     credited = fields.Monetary(readonly=True, currency_field="currency_id")
     collected = fields.Monetary(readonly=True, currency_field="currency_id")
@@ -51,12 +50,6 @@ class IspReportMoney(models.Model):
             """
             SELECT aml.id, aml.move_id, aml.partner_id, aml.company_id,
                    aml.company_currency_id AS currency_id, aml.journal_id, aml.date,
-                   CASE WHEN date_trunc('month', aml.date) = date_trunc('month', %(today)s::date)
-                            THEN 'current'
-                        WHEN date_trunc('month', aml.date)
-                             = date_trunc('month', %(today)s::date) - interval '1 month'
-                            THEN 'previous'
-                        ELSE 'earlier' END AS period,
                    CASE WHEN paid THEN 0 ELSE aml.debit END AS charged,
                    CASE WHEN paid THEN 0 ELSE aml.credit END AS credited,
                    CASE WHEN paid THEN aml.credit ELSE 0 END AS collected,
@@ -73,6 +66,5 @@ class IspReportMoney(models.Model):
                AND (account.account_type = 'asset_receivable'
                     OR aml.account_id = company.isp_prepaid_account_id)
                AND p.isp_billing_enabled AND aml.company_id = p.isp_company_id
-            """,
-            today=fields.Date.context_today(self),
+            """
         )

@@ -16,16 +16,12 @@ HISTORY_MONTHS = 24
 # A period of N days is worth (365 / 12) / N periods a month.
 DAYS_PER_MONTH = 365.0 / 12.0
 
-REPORT_PERIODS = [
-    ("current", "This Month"),
-    ("previous", "Last Month"),
-    ("earlier", "Earlier"),
-]
-
 
 class IspReportSubscription(models.Model):
     _name = "isp.report.subscription"
+    _inherit = "isp.report.period.mixin"
     _description = "ISP subscriptions by month"
+    _period_date_field = "month"
     _auto = False
     # flushed before the view is read
     _depends = {
@@ -50,7 +46,6 @@ class IspReportSubscription(models.Model):
     _rec_name = "contract_id"
 
     month = fields.Date(readonly=True)
-    period = fields.Selection(REPORT_PERIODS, readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
@@ -79,6 +74,8 @@ class IspReportSubscription(models.Model):
 
     @property
     def _table_query(self):
+        # No window function and no CTE read twice: a filter on the month (the
+        # cockpit reads this month and last month) reaches the month series.
         return SQL(
             """
             WITH months AS (
@@ -99,59 +96,50 @@ class IspReportSubscription(models.Model):
                   JOIN res_partner p ON p.id = c.partner_id
                   JOIN res_partner customer ON customer.id = p.commercial_partner_id
                  WHERE c.isp_managed AND c.active AND c.date_start IS NOT NULL
-            ),
-            rows AS (
-                SELECT m.month, m.day, m.month_end, s.*,
-                       s.date_start <= m.day
-                           AND (s.last_day IS NULL OR s.last_day >= m.day) AS in_service,
-                       EXISTS (
-                           SELECT 1 FROM isp_service_change pause
-                            WHERE pause.contract_id = s.id AND pause.kind = 'pause'
-                              AND pause.state = 'done'
-                              AND m.day BETWEEN pause.date AND pause.date_to
-                       ) AS paused
-                  FROM months m
-                  JOIN subscriptions s ON s.date_start <= m.month_end
-                   AND (s.last_day IS NULL OR s.last_day >= m.month)
-            ),
-            lines AS (
-                SELECT r.id AS contract_id, r.month,
-                       SUM(l.quantity * CASE WHEN l.automatic_price
-                                             THEN COALESCE(tmpl.list_price, 0)
-                                             ELSE COALESCE(l.specific_price, 0) END
-                           * (1 - COALESCE(l.discount, 0) / 100.0)) AS price,
-                       (array_agg(l.product_id ORDER BY l.sequence, l.id))[1] AS product_id
-                  FROM rows r
-                  JOIN contract_line l ON l.contract_id = r.id
-                   AND l.display_type IS NULL AND NOT COALESCE(l.is_canceled, false)
-                   AND (l.isp_service_from IS NULL OR l.isp_service_from <= r.day)
-                   AND (l.isp_service_to IS NULL OR l.isp_service_to >= r.day)
-                  LEFT JOIN product_product product ON product.id = l.product_id
-                  LEFT JOIN product_template tmpl ON tmpl.id = product.product_tmpl_id
-                 GROUP BY r.id, r.month
             )
-            SELECT row_number() OVER (ORDER BY r.month, r.id) AS id,
-                   r.month,
-                   CASE WHEN r.month = date_trunc('month', %(today)s::date)::date THEN 'current'
-                        WHEN r.month = (date_trunc('month', %(today)s::date)
-                                        - interval '1 month')::date THEN 'previous'
-                        ELSE 'earlier' END AS period,
-                   r.company_id, company.currency_id, r.partner_id, r.id AS contract_id,
-                   lines.product_id, r.billing_type,
-                   CASE WHEN r.in_service AND NOT r.paused THEN
+            SELECT s.id * 1000 + (EXTRACT(YEAR FROM m.month)::int - 2000) * 12
+                       + EXTRACT(MONTH FROM m.month)::int AS id,
+                   m.month, s.company_id, company.currency_id, s.partner_id,
+                   s.id AS contract_id, lines.product_id, s.billing_type,
+                   CASE WHEN state.in_service AND NOT state.paused THEN
                        COALESCE(lines.price, 0) * CASE
-                           WHEN r.isp_period_unit = 'day'
-                           THEN %(days_per_month)s / GREATEST(r.isp_period_length, 1)
+                           WHEN s.isp_period_unit = 'day'
+                           THEN %(days_per_month)s / GREATEST(s.isp_period_length, 1)
                            ELSE 1 END
                    ELSE 0 END AS mrr,
-                   (r.in_service AND NOT r.paused)::int AS subscriber_count,
-                   (r.in_service AND r.paused)::int AS paused_count,
-                   (r.date_start BETWEEN r.month AND r.month_end)::int AS new_count,
-                   COALESCE(r.last_day BETWEEN r.month AND r.month_end, false)::int
+                   (state.in_service AND NOT state.paused)::int AS subscriber_count,
+                   (state.in_service AND state.paused)::int AS paused_count,
+                   (s.date_start BETWEEN m.month AND m.month_end)::int AS new_count,
+                   COALESCE(s.last_day BETWEEN m.month AND m.month_end, false)::int
                        AS churned_count
-              FROM rows r
-              JOIN res_company company ON company.id = r.company_id
-              LEFT JOIN lines ON lines.contract_id = r.id AND lines.month = r.month
+              FROM months m
+              JOIN subscriptions s ON s.date_start <= m.month_end
+               AND (s.last_day IS NULL OR s.last_day >= m.month)
+              JOIN res_company company ON company.id = s.company_id
+              CROSS JOIN LATERAL (
+                    SELECT s.date_start <= m.day
+                               AND (s.last_day IS NULL OR s.last_day >= m.day) AS in_service,
+                           EXISTS (
+                               SELECT 1 FROM isp_service_change pause
+                                WHERE pause.contract_id = s.id AND pause.kind = 'pause'
+                                  AND pause.state = 'done'
+                                  AND m.day BETWEEN pause.date AND pause.date_to
+                           ) AS paused
+              ) state
+              LEFT JOIN LATERAL (
+                    SELECT SUM(l.quantity * CASE WHEN l.automatic_price
+                                                 THEN COALESCE(tmpl.list_price, 0)
+                                                 ELSE COALESCE(l.specific_price, 0) END
+                               * (1 - COALESCE(l.discount, 0) / 100.0)) AS price,
+                           (array_agg(l.product_id ORDER BY l.sequence, l.id))[1] AS product_id
+                      FROM contract_line l
+                      LEFT JOIN product_product product ON product.id = l.product_id
+                      LEFT JOIN product_template tmpl ON tmpl.id = product.product_tmpl_id
+                     WHERE l.contract_id = s.id
+                       AND l.display_type IS NULL AND NOT COALESCE(l.is_canceled, false)
+                       AND (l.isp_service_from IS NULL OR l.isp_service_from <= m.day)
+                       AND (l.isp_service_to IS NULL OR l.isp_service_to >= m.day)
+              ) lines ON true
             """,
             today=fields.Date.context_today(self),
             history=HISTORY_MONTHS - 1,
