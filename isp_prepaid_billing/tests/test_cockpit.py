@@ -257,3 +257,21 @@ class TestCockpitTour(IspBillingCase, HttpCase):
         ).partner_id.email = "cockpit_tour@example.com"
         menu = self.env.ref("isp_prepaid_billing.isp_prepaid_billing_menu_root")
         self.start_tour(f"/odoo/action-{menu.action.id}", "isp_cockpit", login="cockpit_tour")
+
+    def test_the_customer_form_opens_the_status_history(self):
+        customer = self.make_subscriber("Hanna History", billing_type="recurring")
+        self.make_subscription(customer, price=30.0, date_start="2026-03-01")
+        self.run_engine(customer, "2026-03-01")
+        self.sweep(customer, "2026-03-20")
+        action = self.env.ref("isp_prepaid_billing.isp_status_event_action")._get_action_dict()
+        context = {"search_default_partner_id": customer.id}
+        events = self.env[action["res_model"]].with_context(**context).search(
+            [("partner_id", "=", customer.id)]
+        )
+        self.assertEqual(
+            [(e.date.isoformat(), e.status_from, e.status_to) for e in events],
+            [("2026-03-20", "active", "blocked"), ("2026-03-01", "new", "active")],
+        )
+        self.assertTrue(events[0].reason, "the rule that blocked is kept")
+        arch = customer.get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn(f'name="{action["id"]}"', arch, "the form links the history")
