@@ -18,6 +18,8 @@
         # accountants' standard reports (partner ledger, aged balance, open
         # items, XLSX export): OCA's, not ours
         "account_financial_report",
+        # the ISP cockpit is a spreadsheet dashboard
+        "spreadsheet_dashboard",
     ],
     "data": [
         # security first: groups, then ACLs, then rules
@@ -51,6 +53,8 @@
         "views/isp_radius_views.xml",
         "wizards/isp_customer_update_views.xml",
         "views/isp_accounting_report_views.xml",
+        "data/isp_cockpit_dashboard_data.xml",
+        "views/isp_report_views.xml",
         "views/isp_prepaid_billing_menus.xml",
     ],
     "assets": {

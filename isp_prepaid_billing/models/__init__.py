@@ -37,3 +37,9 @@ from . import isp_radius_session
 from . import isp_radius_disconnect
 from . import account_chart_template
 from . import general_ledger_report_wizard
+from . import isp_status_event
+from . import isp_report_period_mixin
+from . import isp_report_subscription
+from . import isp_report_subscriber
+from . import isp_report_receivable
+from . import isp_report_money

@@ -30,7 +30,7 @@ class IspRefillCard(models.Model):
     )
     company_id = fields.Many2one(related="batch_id.company_id", store=True, index=True)
     currency_id = fields.Many2one(related="batch_id.currency_id")
-    value = fields.Monetary(related="batch_id.value")
+    value = fields.Monetary(related="batch_id.value", store=True)
     expiry_date = fields.Date(related="batch_id.expiry_date")
     number = fields.Char(
         string="Serial Number",

@@ -772,6 +772,19 @@ class ResPartner(models.Model):
         reconnected = to_change.filtered(
             lambda p: status == "active" and p.isp_status == "blocked"
         )
+        self.env["isp.status.event"].sudo().create(
+            [
+                {
+                    "partner_id": partner.id,
+                    "company_id": (partner.isp_company_id or self.env.company).id,
+                    "date": date,
+                    "status_from": partner.isp_status,
+                    "status_to": status,
+                    "reason": reason,
+                }
+                for partner in to_change
+            ]
+        )
         to_change.write(
             {"isp_status": status, "isp_status_date": date, "isp_status_reason": reason}
         )

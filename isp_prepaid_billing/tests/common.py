@@ -123,6 +123,36 @@ class IspBillingCase(AccountTestInvoicingCommon):
             }
         )
 
+    def make_customer_with_history(self):
+        """Paid 50, a period charged 30, a 40 invoice paid 15, a 25 invoice
+        credited in full: the customer owes 5."""
+        customer = self.make_subscriber("Paula Prepaid")
+        self.make_subscription(customer, price=30.0, date_start="2026-03-01")
+        self.pay(customer, 50.0, date="2026-03-01")
+        charge = self.run_engine(customer, "2026-03-01")[0].move
+        self.assertEqual(charge.move_type, "entry")
+        router = self.init_invoice(
+            "out_invoice", customer, "2026-03-05", post=True, amounts=[40.0], taxes=[]
+        )
+        self.env["account.payment.register"].with_context(
+            active_model="account.move", active_ids=router.ids
+        ).create(
+            {"journal_id": self.bank_journal.id, "amount": 15.0}
+        )._create_payments()
+        installation = self.init_invoice(
+            "out_invoice", customer, "2026-03-06", post=True, amounts=[25.0], taxes=[]
+        )
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=installation.ids)
+            .create({"reason": "goodwill", "journal_id": installation.journal_id.id})
+        )
+        credit_note = self.env["account.move"].browse(reversal.refund_moves()["res_id"])
+        credit_note.action_post()
+        self.end_transaction()
+        self.assertBalance(customer, -5.0)
+        return customer
+
     def make_user(self, login, groups, company=None):
         company = company or self.company
         return new_test_user(

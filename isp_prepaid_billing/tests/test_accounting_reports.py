@@ -22,36 +22,6 @@ class TestAccountingReports(IspBillingCase):
         # prepaid periods are posted as journal entries, not invoices
         cls.company.isp_invoice_on_charge = False
 
-    def customer_with_history(self):
-        """Paid 50, a period charged 30, a 40 invoice paid 15, a 25 invoice
-        credited in full: the customer owes 5."""
-        customer = self.make_subscriber("Paula Prepaid")
-        self.make_subscription(customer, price=30.0, date_start="2026-03-01")
-        self.pay(customer, 50.0, date="2026-03-01")
-        charge = self.run_engine(customer, "2026-03-01")[0].move
-        self.assertEqual(charge.move_type, "entry")
-        router = self.init_invoice(
-            "out_invoice", customer, "2026-03-05", post=True, amounts=[40.0], taxes=[]
-        )
-        self.env["account.payment.register"].with_context(
-            active_model="account.move", active_ids=router.ids
-        ).create(
-            {"journal_id": self.bank_journal.id, "amount": 15.0}
-        )._create_payments()
-        installation = self.init_invoice(
-            "out_invoice", customer, "2026-03-06", post=True, amounts=[25.0], taxes=[]
-        )
-        reversal = (
-            self.env["account.move.reversal"]
-            .with_context(active_model="account.move", active_ids=installation.ids)
-            .create({"reason": "goodwill", "journal_id": installation.journal_id.id})
-        )
-        credit_note = self.env["account.move"].browse(reversal.refund_moves()["res_id"])
-        credit_note.action_post()
-        self.end_transaction()
-        self.assertBalance(customer, -5.0)
-        return customer
-
     def partner_ledger(self, customer):
         """The Partner Ledger as the subscriber form's button opens it."""
         action = customer.action_isp_partner_ledger()
@@ -86,7 +56,7 @@ class TestAccountingReports(IspBillingCase):
         return values["aged_partner_balance"]
 
     def test_partner_ledger_and_aged_balance_agree_with_the_balance(self):
-        customer = self.customer_with_history()
+        customer = self.make_customer_with_history()
         other = self.make_subscriber("Quentin Owing", billing_type="postpaid")
         self.init_invoice("out_invoice", other, "2026-03-02", post=True, amounts=[10.0], taxes=[])
 
@@ -122,7 +92,7 @@ class TestAccountingReports(IspBillingCase):
         self.assertIn("Paula Prepaid", text)
 
     def test_staff_of_another_company_gets_nothing(self):
-        customer = self.customer_with_history()
+        customer = self.make_customer_with_history()
         other_company = self.setup_other_company(name="Other ISP")["company"]
         accountant = self.make_user(
             "other_accountant",

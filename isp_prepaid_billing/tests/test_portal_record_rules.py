@@ -43,6 +43,11 @@ STAFF_ONLY = {
     "isp.payment.forecast": lambda customer: [("partner_id", "=", customer.id)],
     "isp.statement": lambda customer: [("partner_id", "=", customer.id)],
     "isp.one.time.charge": lambda customer: [("partner_id", "=", customer.id)],
+    "isp.status.event": lambda customer: [("partner_id", "=", customer.id)],
+    "isp.report.subscription": lambda customer: [("partner_id", "=", customer.id)],
+    "isp.report.subscriber": lambda customer: [("partner_id", "=", customer.id)],
+    "isp.report.receivable": lambda customer: [("partner_id", "=", customer.id)],
+    "isp.report.money": lambda customer: [("partner_id", "=", customer.id)],
 }
 
 
@@ -152,6 +157,8 @@ class TestPortalRecordRules(IspPortalCase, HttpCase):
                 "amount": 25.0,
             }
         )
+        customer._isp_set_status("blocked", "rules")
+        cls.init_invoice("out_invoice", customer, "2026-03-05", post=True, amounts=[12.0])
         return customer
 
     def records(self, model, domain):

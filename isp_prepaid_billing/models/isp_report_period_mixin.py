@@ -1,0 +1,53 @@
+# License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
+from dateutil.relativedelta import relativedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
+
+REPORT_PERIODS = [
+    ("current", "This Month"),
+    ("previous", "Last Month"),
+    ("earlier", "Earlier"),
+]
+
+
+class IspReportPeriodMixin(models.AbstractModel):
+    """``period``: this month, last month or earlier, as of the user's today.
+
+    Searched as a date range on ``_period_date_field``, so a dashboard's
+    "this month" filter stays a plain, indexed date condition."""
+
+    _name = "isp.report.period.mixin"
+    _description = "ISP report period"
+    _period_date_field = "date"
+
+    period = fields.Selection(
+        REPORT_PERIODS, compute="_compute_period", search="_search_period"
+    )
+
+    @api.model
+    def _period_bounds(self):
+        this_month = fields.Date.context_today(self).replace(day=1)
+        return this_month, this_month - relativedelta(months=1)
+
+    def _compute_period(self):
+        this_month, last_month = self._period_bounds()
+        for record in self:
+            day = record[self._period_date_field]
+            if day and day >= this_month:
+                record.period = "current"
+            elif day and day >= last_month:
+                record.period = "previous"
+            else:
+                record.period = "earlier"
+
+    def _search_period(self, operator, value):
+        if operator != "=" or value not in dict(REPORT_PERIODS):
+            raise UserError(_("Operation not supported"))
+        this_month, last_month = self._period_bounds()
+        field = self._period_date_field
+        return {
+            "current": [(field, ">=", this_month)],
+            "previous": [(field, ">=", last_month), (field, "<", this_month)],
+            "earlier": [(field, "<", last_month)],
+        }[value]
