@@ -168,8 +168,10 @@ build_odoo_venv() {
     # Odoo 18.0 from source $2, its requirements and ours in a new virtual environment $1.
     # The build snags of Odoo's pins on Python 3.11: cbor2 5.4.2 does not build (5.4.6 does), the
     # old pins need setuptools<70 without build isolation, and the tree is installed editable in
-    # compat mode (a real package path) so that OCA wheels' odoo/addons namespace does not
-    # shadow it. The stamp .isp-ready is written last: a half-built folder is built again.
+    # compat mode (a path in a .pth file, through PEP 517 so that pip passes the setting on) so
+    # that OCA wheels' odoo/addons namespace does not shadow it. pip -qq: errors only (a
+    # machine's pip configuration may warn about every package). The stamp .isp-ready is
+    # written last: a half-built folder is built again.
     local venv=$1 src=$2 tree py started=$SECONDS
     tree=$(odoo_tree "$src")
     ensure_build_packages
@@ -177,15 +179,15 @@ build_odoo_venv() {
     say "creating $venv (once: a few minutes)"
     "$ISP_BASE_PYTHON" -m venv "$venv"
     py="$venv/bin/python"
-    "$py" -m pip install -q "setuptools<70" wheel "cbor2==5.4.6"
+    "$py" -m pip install -qq "setuptools<70" wheel "cbor2==5.4.6"
     sed 's/^cbor2==5\.4\.2.*$//' "$tree/requirements.txt" >"$venv/odoo-requirements.txt"
     say "installing Odoo's requirements ($((SECONDS - started)) s)"
-    "$py" -m pip install -q --no-build-isolation -r "$venv/odoo-requirements.txt"
+    "$py" -m pip install -qq --no-build-isolation -r "$venv/odoo-requirements.txt"
     say "installing Odoo from $tree ($((SECONDS - started)) s)"
-    "$py" -m pip install -q --no-build-isolation --no-deps -e "$tree" \
+    "$py" -m pip install -qq --no-build-isolation --no-deps --use-pep517 -e "$tree" \
         --config-settings editable_mode=compat
     say "installing requirements.txt ($((SECONDS - started)) s)"
-    "$py" -m pip install -q -r "$REPO_ROOT/requirements.txt"
+    "$py" -m pip install -qq -r "$REPO_ROOT/requirements.txt"
     has_odoo "$py" || die "Odoo $ODOO_SERIES is not importable in $venv after its installation"
     printf 'source: %s\ntree: %s\nbuilt: %s in %s s\n' "$src" "$tree" "$(date -Is)" \
         "$((SECONDS - started))" >"$venv/.isp-ready"
