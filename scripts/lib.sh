@@ -105,13 +105,13 @@ source_id() {
 }
 
 odoo_venv_dir() {
-    # The virtual environment for this Odoo source, our requirements, this recipe and the base
+    # The virtual environment for Odoo source $1, our requirements, this recipe and the base
     # Python: any change of them gives another folder, so it is built anew, while checkouts that
     # agree share one.
-    local key
+    local key id
+    id=$(source_id "$1")
     key=$({
-        source_id "$(odoo_source)"
-        echo
+        echo "$id"
         cat "$REPO_ROOT/requirements.txt"
         declare -f build_odoo_venv odoo_tree
         "$ISP_BASE_PYTHON" -c 'import sys; print(sys.version)'
@@ -212,9 +212,10 @@ ensure_odoo() {
     if [ -n "${ODOO_PYTHON:-}" ] && has_odoo "$ODOO_PYTHON"; then
         return 0
     fi
-    local venv=""
+    local venv="" src
     if compgen -G "$ISP_CACHE/venv-$ODOO_SERIES-*/.isp-ready" >/dev/null; then
-        venv=$(odoo_venv_dir)
+        src=$(odoo_source)
+        venv=$(odoo_venv_dir "$src")
         if [ -f "$venv/.isp-ready" ] && has_odoo "$venv/bin/python"; then
             touch "$venv/.isp-ready"
             ODOO_PYTHON="$venv/bin/python"
@@ -226,7 +227,10 @@ ensure_odoo() {
         return 0
     fi
     [ -z "${ODOO_PYTHON:-}" ] || say "'$ODOO_PYTHON' has no Odoo $ODOO_SERIES"
-    [ -n "$venv" ] || venv=$(odoo_venv_dir)
+    if [ -z "$venv" ]; then
+        src=$(odoo_source)
+        venv=$(odoo_venv_dir "$src")
+    fi
     mkdir -p "$ISP_CACHE"
     # One build at a time (runs and clones share the cache): who waited finds it ready.
     exec 9>"$ISP_CACHE/.build.lock"
@@ -234,7 +238,7 @@ ensure_odoo() {
         say "waiting for another set-up building $venv"
         flock 9
     fi
-    [ -f "$venv/.isp-ready" ] || build_odoo_venv "$venv" "$(odoo_source)"
+    [ -f "$venv/.isp-ready" ] || build_odoo_venv "$venv" "$src"
     exec 9>&-
     touch "$venv/.isp-ready"
     prune_odoo_venvs
