@@ -1,13 +1,53 @@
--- A copied (neutralized) database must not act on the real network nor write to
--- real subscribers: its routers are switched off, queued Disconnect-Requests and
--- customer notifications are dropped, and its RADIUS API credentials removed.
+-- A copied (neutralized) database (`odoo neutralize`, or a duplicate or restore with
+-- "neutralize") must not act on the real network nor write to real subscribers.
+-- Odoo's own scripts already switch every cron and mail server off and disable the
+-- payment providers that are not in test mode; this one covers what this module adds.
+
+-- The flag Odoo's base module sets too: with it, router requests and notifications
+-- are never sent (isp.radius.disconnect._isp_send_one, isp.notification._isp_send),
+-- even when someone switches a router or a cron back on in the copy.
+INSERT INTO ir_config_parameter (key, value)
+VALUES ('database.is_neutralized', true)
+    ON CONFLICT (key) DO
+       UPDATE SET value = true;
+
+-- The crons that talk to the outside: RADIUS Disconnect/CoA requests to routers,
+-- dated plan changes and pauses (CoA to routers), customer notifications.
+UPDATE ir_cron
+   SET active = false
+ WHERE id IN (
+       SELECT res_id
+         FROM ir_model_data
+        WHERE module = 'isp_prepaid_billing'
+          AND model = 'ir.cron'
+          AND name IN ('ir_cron_isp_disconnect', 'ir_cron_isp_notify',
+                       'ir_cron_isp_service_change')
+);
+
+-- Routers: switched off, no CoA, and a shared secret no real router knows, so
+-- that even a router switched back on would drop what the copy signs.
 UPDATE isp_radius_nas
-   SET active = false;
+   SET active = false,
+       supports_coa = false,
+       secret = 'neutralized-' || md5(random()::text);
+
+-- What was waiting to be sent is dropped.
 UPDATE isp_radius_disconnect
    SET state = 'failed', last_error = 'neutralized database'
  WHERE state = 'pending';
 UPDATE isp_notification
    SET state = 'failed', error = 'neutralized database'
  WHERE state = 'pending';
+
+-- FreeRADIUS cannot use the copy: its API credentials are removed.
 UPDATE res_company
    SET isp_radius_api_user = NULL, isp_radius_api_key = NULL;
+
+-- Online payments: Odoo's payment module disables the providers. Subscribers'
+-- payments still waiting for their provider (top-ups, payments in advance,
+-- reactivations, proformas, plan changes) are cancelled, so the copy never
+-- captures, books or serves money that the real database is handling.
+UPDATE payment_transaction
+   SET state = 'cancel', state_message = 'neutralized database'
+ WHERE isp_purpose IS NOT NULL
+   AND state IN ('draft', 'pending', 'authorized');

@@ -116,6 +116,10 @@ class IspNotification(models.Model):
 
     def _isp_send(self):
         pending = self.filtered(lambda n: n.state == "pending")
+        if self.env["ir.config_parameter"].sudo().get_param("database.is_neutralized"):
+            # A copy of the database (data/neutralize.sql) writes to no subscriber.
+            pending.write({"state": "failed", "error": "neutralized database"})
+            return
         settled = pending.filtered(lambda n: n._isp_document_settled())
         settled.write({"state": "skipped"})
         for notification in pending - settled:

@@ -211,6 +211,12 @@ class IspRadiusDisconnect(models.Model):
         nas, session = self.nas_id, self.session_id
         coa = self.kind == "coa"
         values = {"attempts": self.attempts + 1, "sent_on": fields.Datetime.now()}
+        if self.env["ir.config_parameter"].sudo().get_param("database.is_neutralized"):
+            # A copy of the database (data/neutralize.sql) never reaches a router,
+            # even one switched back on there.
+            values.update(state="failed", last_error="neutralized database")
+            self.write(values)
+            return
         if not nas:
             values.update(
                 state="failed", last_error=f"no NAS configured for {session.nas_ip}"

@@ -19,6 +19,7 @@ from . import test_portal_wording
 from . import test_radius
 from . import test_radius_input
 from . import test_radius_coa
+from . import test_neutralize
 from . import test_portal_record_rules
 from . import test_staff_actions
 from . import test_portal_proxy

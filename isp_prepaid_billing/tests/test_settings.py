@@ -3,7 +3,6 @@ from datetime import date
 
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
-from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import tagged
 
 from .common import IspBillingCase
@@ -116,24 +115,6 @@ class TestSettingsAndAccess(IspBillingCase):
         self.assertTrue(customer.isp_billing_enabled)
         self.assertTrue(contract.isp_managed)
         self.assertEqual(contract.isp_next_charge_date, date(2026, 4, 1))
-
-    def test_a_neutralized_copy_leaves_routers_and_subscribers_alone(self):
-        self.company.sudo().write(
-            {"isp_radius_api_user": "radius", "isp_radius_api_key": "k" * 32}
-        )
-        nas = self.env["isp.radius.nas"].create(
-            {"name": "Core", "ip_address": "192.0.2.1", "secret": "s3cret", "company_id": self.company.id}
-        )
-        customer = self.make_subscriber("Nell", email="nell@example.com")
-        notice = self.env["isp.notification"]._isp_queue("blocked", customer, customer, "neutralize:1")
-        self.assertEqual(notice.state, "pending")
-        self.env.flush_all()
-        for query in get_neutralization_queries(["isp_prepaid_billing"]):
-            self.env.cr.execute(query)
-        self.env.invalidate_all()
-        self.assertFalse(nas.active)
-        self.assertEqual(notice.state, "failed")
-        self.assertFalse(self.company.sudo().isp_radius_api_key)
 
     def test_billing_user_operates_but_cannot_change_settings(self):
         user = self.make_user("isp_clerk", ISP_USER_GROUPS)
