@@ -29,6 +29,7 @@
         "data/ir_cron_data.xml",
         "data/isp_journal_data.xml",
         # reports before the mail templates that attach them
+        "report/isp_report_layout.xml",
         "report/isp_proforma_report.xml",
         "report/isp_receipt_report.xml",
         "report/isp_statement_report.xml",

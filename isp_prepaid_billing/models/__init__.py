@@ -37,3 +37,4 @@ from . import isp_radius_session
 from . import isp_radius_disconnect
 from . import account_chart_template
 from . import general_ledger_report_wizard
+from . import ir_actions_report
