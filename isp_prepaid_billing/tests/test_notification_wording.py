@@ -167,7 +167,9 @@ class TestNotificationWording(IspBillingCase):
         blocked.with_context(lang="fr_FR").body_html = script.as_loaded(
             script.SHIPPED["mail_template_isp_blocked"]
         )
-        edited = "<div><p>Hello, blocked: <t t-out='object.isp_status_reason'/></p></div>"
+        edited = (
+            "<div><p>Hello, blocked: <t t-out='object.isp_status_reason'/></p></div>"
+        )
         deactivated.with_context(lang="en_US").body_html = edited
         self.env.flush_all()
         self.assertIn("isp_status_reason", blocked.body_html)

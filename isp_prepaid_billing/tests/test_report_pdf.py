@@ -103,7 +103,9 @@ class TestReportPdf(IspBillingCase, HttpCase):
             {"name": "R26", "count": 2, "value": 20.0, "company_id": self.company.id}
         )
         wizard.action_generate()
-        text = self.pdf_text("isp_prepaid_billing.action_report_isp_refill_cards", wizard)
+        text = self.pdf_text(
+            "isp_prepaid_billing.action_report_isp_refill_cards", wizard
+        )
         self.assertEqual(text.count("Skyline Fibre Ltd"), 2)
         for __, code in wizard._cards():
             self.assertIn(code, text)
