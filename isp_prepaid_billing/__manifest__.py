@@ -3,7 +3,7 @@
     "name": "ISP Prepaid Billing",
     "summary": "Prepaid, recurring and postpaid billing, balances, blocking and "
     "deactivation of Internet service subscribers",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.0.1",
     "category": "Accounting/Accounting",
     "license": "AGPL-3",
     "author": "ISP Billing developers",
@@ -31,6 +31,7 @@
         "data/ir_cron_data.xml",
         "data/isp_journal_data.xml",
         # reports before the mail templates that attach them
+        "report/isp_report_layout.xml",
         "report/isp_proforma_report.xml",
         "report/isp_receipt_report.xml",
         "report/isp_statement_report.xml",

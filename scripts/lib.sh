@@ -46,6 +46,33 @@ ensure_wkhtmltopdf() {
     fi
 }
 
+warn_unpatched_wkhtmltopdf() {
+    # Only wkhtmltopdf built with its patched Qt prints the header and footer of
+    # Odoo's layouts (company logo, address, footer, page numbers). Debian's
+    # package is built without it: fine for the tests and the demo (our own
+    # documents then print the company in the body), not for production.
+    command -v wkhtmltopdf >/dev/null || return 0
+    local version
+    version=$(wkhtmltopdf --version 2>/dev/null || true)
+    if printf '%s' "$version" | grep -qi "with patched qt"; then
+        return 0
+    fi
+    {
+        printf '\n'
+        printf '[isp] !!! ============================================================== !!!\n'
+        printf '[isp] !!! WARNING: %s is built WITHOUT the patched Qt.\n' "${version:-wkhtmltopdf}"
+        printf '[isp] !!! PDFs print no company header, no footer and no page numbers,\n'
+        printf '[isp] !!! and text in web fonts becomes outlines (not searchable).\n'
+        printf '[isp] !!! ISP documents still name the company in their body, but for\n'
+        printf '[isp] !!! production install wkhtmltopdf 0.12.6.1 (with patched qt) from\n'
+        printf '[isp] !!! https://wkhtmltopdf.org/downloads.html or\n'
+        printf '[isp] !!! https://github.com/wkhtmltopdf/packaging/releases (e.g.\n'
+        printf '[isp] !!! wkhtmltox_0.12.6.1-3.bookworm_amd64.deb), not the distribution package.\n'
+        printf '[isp] !!! ============================================================== !!!\n'
+        printf '\n'
+    } >&2
+}
+
 ensure_freeradius() {
     # The network tests start a real FreeRADIUS (with rlm_rest) and use radclient.
     if ! command -v freeradius >/dev/null || ! command -v radclient >/dev/null \
@@ -348,5 +375,6 @@ prepare() {
     ensure_postgres
     ensure_requirements
     ensure_wkhtmltopdf
+    warn_unpatched_wkhtmltopdf
     write_config
 }

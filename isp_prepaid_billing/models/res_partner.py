@@ -933,12 +933,25 @@ class ResPartner(models.Model):
             text = self._isp_portal_prepaid_shortfall()
         else:
             text = self._isp_portal_unpaid(date)
+            if not text and self._isp_charged_within_funds():
+                # Nothing unpaid: the next invoice would go beyond the credit limit.
+                text = self._isp_portal_prepaid_shortfall()
         return text or self.env._(
             "Your service is suspended. Contact us to have it reconnected."
         )
 
+    def _isp_mail_explanation(self):
+        """The portal's explanation (``_isp_portal_explanation``) for the
+        blocked and deactivated e-mails, as of the day the status began, in the
+        language the template renders in. Never the staff reason."""
+        self.ensure_one()
+        return self._isp_portal_explanation(
+            self.isp_status_date or fields.Date.context_today(self)
+        )
+
     def _isp_portal_prepaid_shortfall(self):
-        """What a blocked prepaid subscriber is missing for the next period."""
+        """What a blocked subscriber charged within funds (prepaid, or within a
+        credit limit) is missing for the next period."""
         currency = self.isp_currency_id
         __, periods, amount = self._isp_next_charge()
         floor = self._isp_floor()
@@ -958,6 +971,14 @@ class ResPartner(models.Model):
             "amount": currency.format(amount),
             "missing": currency.format(missing),
         }
+        if self.isp_credit_mode == "limit" and not self.isp_credit_blocked:
+            # The balance alone would mislead: the credit is part of the funds.
+            return self.env._(
+                "Your balance (%(balance)s) and credit limit (%(limit)s) do not "
+                "cover the next charge (%(amount)s). Pay %(missing)s to reconnect.",
+                limit=currency.format(self.isp_credit_limit),
+                **values,
+            )
         if len(kinds) == 1:
             return self.env._(
                 "Your balance (%(balance)s) does not cover the next %(period)s of "
