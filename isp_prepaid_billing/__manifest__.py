@@ -3,7 +3,7 @@
     "name": "ISP Prepaid Billing",
     "summary": "Prepaid, recurring and postpaid billing, balances, blocking and "
     "deactivation of Internet service subscribers",
-    "version": "18.0.1.0.1",
+    "version": "18.0.1.1.0",
     "category": "Accounting/Accounting",
     "license": "AGPL-3",
     "author": "ISP Billing developers",

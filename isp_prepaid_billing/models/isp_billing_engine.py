@@ -75,7 +75,6 @@ class IspBillingEngine(models.AbstractModel):
     @api.model
     def _plan(self, partners, date):
         partners = partners.commercial_partner_id
-        partners._isp_refresh_balance()
         # Read every subscription line of the batch at once, not contract by contract.
         partners.isp_contract_ids.contract_line_ids.mapped("price_unit")
         tax_cache = {}
@@ -609,7 +608,6 @@ class IspBillingEngine(models.AbstractModel):
         else:
             # Credit given back: it pays what is open, as money arriving does.
             self.env["isp.settlement"]._queue(partner, date=date)
-        partner.invalidate_recordset(["isp_balance"])
         return plan
 
     # === EXECUTION === #
@@ -710,7 +708,6 @@ class IspBillingEngine(models.AbstractModel):
         self._queue_invoice_notices(moves)
         self._advance_contracts(plans)
         billed = self.env["res.partner"].union(*(plan.partner for plan in plans))
-        billed.invalidate_recordset(["isp_balance"])  # not stored: the cache is stale
         billed.filtered("isp_billing_error").isp_billing_error = False
         for plan in plans:
             partner = plan.partner
@@ -1011,7 +1008,6 @@ class IspBillingEngine(models.AbstractModel):
     @api.model
     def _plan_status(self, partners, date):
         partners = partners.commercial_partner_id.filtered("isp_billing_enabled")
-        partners._isp_refresh_balance()
         decisions = self._plan_credit(partners, date)
         decisions += self._plan_blocking(partners, date, decisions)
         decisions += self._plan_deactivation(partners, date)
@@ -1328,7 +1324,6 @@ class IspBillingEngine(models.AbstractModel):
         Batch._post(moves)
         self._reconcile_with_credit(plans)
         self._queue_invoice_notices(moves)
-        charges.partner_id.invalidate_recordset(["isp_balance"])
         return plans
 
     @api.model
@@ -1345,7 +1340,6 @@ class IspBillingEngine(models.AbstractModel):
         )
         charges = charges.sudo()
         charges.invalidate_recordset(["state", "move_id"])
-        partners._isp_refresh_balance()
         return charges.filtered(lambda charge: charge.state == "pending")
 
     @api.model
@@ -1475,7 +1469,6 @@ class IspBillingEngine(models.AbstractModel):
                     {"partner_id": partner.id, "product_id": product.id, "amount": amount}
                 ),
             )
-            partner._isp_refresh_balance()
             mode = "from_balance"
             if partner._isp_charged_within_funds() and not partner._isp_has_funds_for(total):
                 mode = "to_invoice"

@@ -239,7 +239,6 @@ class IspNotification(models.Model):
                 ("isp_next_charge_date", ">", date),
             ]
         )
-        prepaid._isp_refresh_balance()
         events = []
         for partner in prepaid:
             company = partner.isp_company_id or self.env.company

@@ -375,7 +375,6 @@ class IspServiceChange(models.Model):
             raise UserError(_("The plan change this payment was for was already applied."))
         if self.state != "waiting":
             raise UserError(_("The plan change this payment was for was cancelled."))
-        self.partner_id.invalidate_recordset(["isp_balance"])
         if payment.date > self.date:
             self.date = payment.date
         return self._isp_apply(payment.date)
@@ -424,7 +423,6 @@ class IspServiceChange(models.Model):
         """Seed 002: a prepaid customer pays from the balance, a credit-limit
         customer within the limit; other customers are charged, their debt grows."""
         partner = self.partner_id
-        partner.invalidate_recordset(["isp_balance"])  # not stored: money may have come
         if partner._isp_charged_within_funds() and not partner._isp_has_funds_for(total):
             currency = partner.isp_currency_id
             raise UserError(

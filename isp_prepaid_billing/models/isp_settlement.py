@@ -145,7 +145,6 @@ class IspSettlement(models.AbstractModel):
         """Tax Invoice on Payment: the proformas the balance now covers, oldest
         first, get their tax invoice, paid from the balance."""
         for proforma in self.env["isp.proforma"]._isp_open_requests(customer):
-            customer._isp_refresh_balance()
             if (
                 proforma.currency_id.compare_amounts(
                     customer.isp_balance, proforma.amount_total

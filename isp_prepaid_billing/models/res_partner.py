@@ -1,5 +1,6 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
 import logging
+from collections import defaultdict
 
 from markupsafe import Markup
 
@@ -7,7 +8,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import format_date
+from odoo.tools import SQL, format_date
 
 from ..tools.payment_reference import payment_reference, references_in
 from ..tools.staff import check_staff
@@ -99,15 +100,41 @@ class ResPartner(models.Model):
         help="Set while an invoice of a credit-limit customer is overdue: new "
         "charges then need prepaid funds.",
     )
+    # Stored so the subscriber list sorts, filters and sums them; Odoo's
+    # recomputation keeps them in step with every move of money (see the
+    # dependencies of their computes), there is no other place writing them.
     isp_balance = fields.Monetary(
         string="Balance",
         compute="_compute_isp_balance",
-        search="_search_isp_balance",
+        store=True,
         currency_field="isp_currency_id",
         help="Posted receivable balance of the customer, sign flipped: "
         "positive means credit in favour of the customer.",
     )
-    isp_paid_until = fields.Date(string="Paid Until", compute="_compute_isp_paid_until")
+    isp_paid_until = fields.Date(
+        string="Paid Until", compute="_compute_isp_paid_until", store=True
+    )
+    # Dependency paths of the two fields above, never shown.
+    isp_move_line_ids = fields.One2many(
+        "account.move.line",
+        "partner_id",
+        string="ISP Journal Items",
+        groups="isp_prepaid_billing.isp_prepaid_billing_group_user",
+    )
+    isp_charge_ids = fields.One2many(
+        "isp.charge",
+        "partner_id",
+        string="ISP Charges",
+        groups="isp_prepaid_billing.isp_prepaid_billing_group_user",
+    )
+    isp_ledger_line_ids = fields.Many2many(
+        "account.move.line",
+        string="Recent Transactions",
+        compute="_compute_isp_ledger_line_ids",
+        groups="isp_prepaid_billing.isp_prepaid_billing_group_user",
+        help="The last transactions on the customer's balance, oldest first, "
+        "as in a ledger: the last line's balance is the balance above.",
+    )
     isp_contract_ids = fields.One2many(
         "contract.contract",
         "commercial_partner_id",
@@ -198,28 +225,48 @@ class ResPartner(models.Model):
                 reference = payment_reference(partner.id)
             partner.isp_payment_reference = reference
 
+    @api.model
+    def _isp_balance_domain(self, partners, companies):
+        """The journal items that make the balance of ``partners`` in
+        ``companies``: their posted receivable items (what the partner ledger
+        shows) and, with Issue Invoice After Payment, their items on the
+        prepaid balances account. The balance, the running balance on the form
+        and the "all transactions" list all read these items."""
+        return [
+            ("partner_id", "in", partners.ids),
+            ("company_id", "in", companies.ids),
+            ("parent_state", "=", "posted"),
+            "|",
+            ("account_type", "=", "asset_receivable"),
+            ("account_id", "in", companies.isp_prepaid_account_id.ids),
+        ]
+
+    def _isp_balance_company(self):
+        """The company whose books hold the customer's balance."""
+        self.ensure_one()
+        return self.isp_company_id or self.env.company
+
+    @api.depends(
+        "isp_company_id.isp_prepaid_account_id",
+        "commercial_partner_id.isp_move_line_ids.balance",
+        "commercial_partner_id.isp_move_line_ids.parent_state",
+        "commercial_partner_id.isp_move_line_ids.account_id",
+        "commercial_partner_id.isp_move_line_ids.account_type",
+        "commercial_partner_id.isp_move_line_ids.company_id",
+    )
     def _compute_isp_balance(self):
-        # The balance IS the accounting balance: one grouped query on receivable lines.
-        commercial = self.commercial_partner_id
-        companies = self.isp_company_id or self.env.company
-        # Prepayments invoiced on arrival wait on the prepaid balances account.
-        prepaid_accounts = companies.isp_prepaid_account_id
+        # The balance IS the accounting balance: one grouped query on the items
+        # of the whole batch. Whatever posts, resets, cancels or edits one of
+        # these items (engine documents, payments, statements, credit notes)
+        # marks the customer's balance for recomputation.
         rows = (
             self.env["account.move.line"]
             .sudo()
             ._read_group(
-                [
-                    ("partner_id", "in", commercial.ids),
-                    "|",
-                    ("account_type", "=", "asset_receivable"),
-                    ("account_id", "in", prepaid_accounts.ids),
-                    ("parent_state", "=", "posted"),
-                    (
-                        "company_id",
-                        "in",
-                        self.isp_company_id.ids or self.env.company.ids,
-                    ),
-                ],
+                self._isp_balance_domain(
+                    self.commercial_partner_id._origin,
+                    self.isp_company_id._origin | self.env.company,
+                ),
                 groupby=["partner_id", "company_id"],
                 aggregates=["balance:sum"],
             )
@@ -228,9 +275,69 @@ class ResPartner(models.Model):
             (partner.id, company.id): balance for partner, company, balance in rows
         }
         for partner in self:
-            company = partner.isp_company_id or self.env.company
-            key = (partner.commercial_partner_id.id, company.id)
+            key = (
+                partner.commercial_partner_id._origin.id,
+                partner._isp_balance_company()._origin.id,
+            )
             partner.isp_balance = -totals.get(key, 0.0)
+
+    @api.model
+    def _isp_recompute_balances(self):
+        """Recompute the stored balance and paid-until date of every partner:
+        for the upgrade to stored fields and after changes Odoo cannot see
+        (SQL written by hand)."""
+        partners = self.with_context(active_test=False).search([])
+        for name in ("isp_balance", "isp_paid_until"):
+            self.env.add_to_compute(self._fields[name], partners)
+        partners.flush_recordset(["isp_balance", "isp_paid_until"])
+
+    @api.depends_context("isp_ledger_lines")
+    def _compute_isp_ledger_line_ids(self):
+        """The last ``isp_ledger_lines`` items of each customer's balance (20
+        unless the context says otherwise), oldest first: one query."""
+        limit = self.env.context.get("isp_ledger_lines", 20)
+        Line = self.env["account.move.line"]
+        customers = self.commercial_partner_id._origin
+        if not customers:
+            self.isp_ledger_line_ids = Line
+            return
+        domain = self._isp_balance_domain(
+            customers, self.isp_company_id._origin | self.env.company
+        )
+        # The user's own access: record rules of the journal items apply.
+        query = Line._search(domain)
+        newest = SQL(
+            "ROW_NUMBER() OVER (PARTITION BY %s, %s ORDER BY %s DESC, %s DESC, %s DESC)",
+            SQL.identifier(query.table, "partner_id"),
+            SQL.identifier(query.table, "company_id"),
+            SQL.identifier(query.table, "date"),
+            SQL.identifier(query.table, "move_name"),
+            SQL.identifier(query.table, "id"),
+        )
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT id, partner_id, company_id FROM (%s) AS ranked "
+                "WHERE newest_rank <= %s ORDER BY date, move_name, id",
+                query.select(
+                    SQL.identifier(query.table, "id"),
+                    SQL.identifier(query.table, "partner_id"),
+                    SQL.identifier(query.table, "company_id"),
+                    SQL.identifier(query.table, "date"),
+                    SQL.identifier(query.table, "move_name"),
+                    SQL("%s AS newest_rank", newest),
+                ),
+                limit,
+            )
+        )
+        ids = defaultdict(list)
+        for line_id, partner_id, company_id in rows:
+            ids[partner_id, company_id].append(line_id)
+        for partner in self:
+            key = (
+                partner.commercial_partner_id._origin.id,
+                partner._isp_balance_company()._origin.id,
+            )
+            partner.isp_ledger_line_ids = Line.browse(ids.get(key, []))
 
     def _compute_isp_next_charge_overdue(self):
         today = fields.Date.context_today(self)
@@ -309,55 +416,11 @@ class ResPartner(models.Model):
         if ids is not None:
             domain.append(("id", "in", [i for i in ids if isinstance(i, int)]))
         candidates = self.search(domain)
-        candidates._isp_refresh_balance()
         return [
             partner.id
             for partner in candidates
             if (day := partner._isp_next_change(today)[0]) and day <= horizon
         ]
-
-    def _search_isp_balance(self, operator, value):
-        """Customers by balance, for the "in debt" filter: one grouped query."""
-        if operator not in ("<", "<=", ">", ">=", "=", "!=") or not isinstance(
-            value, (int, float)
-        ):
-            raise UserError(_("Operation not supported"))
-        prepaid_accounts = self.env["res.company"].search([]).isp_prepaid_account_id
-        rows = (
-            self.env["account.move.line"]
-            .sudo()
-            ._read_group(
-                [
-                    "|",
-                    ("account_type", "=", "asset_receivable"),
-                    ("account_id", "in", prepaid_accounts.ids),
-                    ("parent_state", "=", "posted"),
-                    ("partner_id", "!=", False),
-                ],
-                groupby=["partner_id", "company_id"],
-                aggregates=["balance:sum"],
-            )
-        )
-        partners = self.sudo().browse({partner.id for partner, __, __ in rows})
-        companies = {p.id: (p.isp_company_id or self.env.company).id for p in partners}
-        balances = {
-            partner.id: -balance
-            for partner, company, balance in rows
-            if companies[partner.id] == company.id
-        }
-        compare = {
-            "<": lambda b: b < value,
-            "<=": lambda b: b <= value,
-            ">": lambda b: b > value,
-            ">=": lambda b: b >= value,
-            "=": lambda b: b == value,
-            "!=": lambda b: b != value,
-        }[operator]
-        matching = [pid for pid, balance in balances.items() if compare(round(balance, 6))]
-        if compare(0.0):
-            # No entry at all is a balance of zero.
-            return ["|", ("id", "in", matching), ("id", "not in", list(balances))]
-        return [("id", "in", matching)]
 
     def _compute_isp_document_counts(self):
         commercial = self.commercial_partner_id._origin
@@ -391,8 +454,13 @@ class ResPartner(models.Model):
             ("partner_type", "=", "customer"),
         ]
 
+    @api.depends(
+        "commercial_partner_id.isp_charge_ids.period_end",
+        "commercial_partner_id.isp_charge_ids.billing_type",
+        "commercial_partner_id.isp_charge_ids.move_id.payment_state",
+    )
     def _compute_isp_paid_until(self):
-        commercial = self.commercial_partner_id
+        commercial = self.commercial_partner_id._origin
         rows = (
             self.env["isp.charge"]
             .sudo()
@@ -404,7 +472,9 @@ class ResPartner(models.Model):
         )
         ends = {partner.id: end for partner, end in rows}
         for partner in self:
-            partner.isp_paid_until = ends.get(partner.commercial_partner_id.id, False)
+            partner.isp_paid_until = ends.get(
+                partner.commercial_partner_id._origin.id, False
+            )
 
     @api.depends(
         "isp_billing_enabled",
@@ -643,6 +713,60 @@ class ResPartner(models.Model):
         }
         return action
 
+    def action_isp_view_transactions(self):
+        """All the items of the customer's balance in Odoo's Journal Items
+        list, in ledger order (the form shows the last few)."""
+        check_staff(self.env)
+        self.ensure_one()
+        customer = self.commercial_partner_id
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "account.action_account_moves_all"
+        )
+        action["name"] = _("Transactions of %(customer)s", customer=customer.display_name)
+        action["domain"] = self._isp_balance_domain(
+            customer, self._isp_balance_company()
+        )
+        action["context"] = {}
+        return action
+
+    def action_isp_add_service(self):
+        """A new subscription (an OCA contract) for this customer: the contract
+        form, with the customer, the billing company and its invoice journal
+        filled in; the ISP settings (engine-managed, billing period) follow
+        from the customer as the contract computes them."""
+        check_staff(self.env)
+        self.ensure_one()
+        customer = self.commercial_partner_id
+        if not customer.isp_billing_enabled:
+            raise UserError(
+                _(
+                    "ISP billing is not enabled for %(partner)s.",
+                    partner=customer.display_name,
+                )
+            )
+        company = customer._isp_balance_company()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "contract.action_customer_contract"
+        )
+        action.update(
+            {
+                "name": _("Add Service"),
+                "view_mode": "form",
+                "views": [(False, "form")],
+                "target": "current",
+            }
+        )
+        action.pop("res_id", None)
+        action["context"] = {
+            "is_contract": 1,
+            "default_contract_type": "sale",
+            "default_partner_id": customer.id,
+            "default_company_id": company.id,
+            "default_journal_id": company._isp_invoice_journal().id,
+            "default_name": _("Internet %(customer)s", customer=customer.name),
+        }
+        return action
+
     # === BUSINESS METHODS === #
 
     def action_isp_create_proforma(self):
@@ -819,14 +943,7 @@ class ResPartner(models.Model):
         others = customers - prepaid
         if others:
             Engine = self.env["isp.billing.engine"]
-            others._isp_refresh_balance()
             Engine._apply_status(Engine._plan_reactivation(others, date), date)
-
-    def _isp_refresh_balance(self):
-        """Re-read the balances of the whole recordset in one grouped query: the
-        balance is not stored, so the cache knows nothing of new entries."""
-        self.invalidate_recordset(["isp_balance"])
-        self.mapped("isp_balance")
 
     # === SERVICE SUMMARY (portal) === #
 

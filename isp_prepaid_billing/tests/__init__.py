@@ -27,3 +27,4 @@ from . import test_portal_input
 from . import test_portal_fuzz
 from . import test_subscriber_form
 from . import test_cockpit
+from . import test_subscriber_list

@@ -6,6 +6,7 @@ from contextlib import contextmanager
 from odoo import SUPERUSER_ID, Command, api, fields, sql_db
 from odoo.service.model import retrying
 from odoo.tests import get_db_name, new_test_user
+from odoo.tools import SQL
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -225,6 +226,13 @@ class IspBillingCase(AccountTestInvoicingCommon):
         self.assertBalance(partner, -sum(lines.mapped("balance")))
 
     def assertBalance(self, partner, expected):
+        """The balance the subscriber list shows: the stored value, kept in
+        step by Odoo's recomputation, never refreshed by hand."""
+        self.env.flush_all()
+        [(stored,)] = self.env.execute_query(
+            SQL("SELECT isp_balance FROM res_partner WHERE id = %s", partner.id)
+        )
+        self.assertMoney(stored or 0.0, expected, f"stored balance {stored} != {expected}")
         partner.invalidate_recordset(["isp_balance"])
         self.assertMoney(partner.isp_balance, expected)
 

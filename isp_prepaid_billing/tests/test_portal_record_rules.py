@@ -195,6 +195,28 @@ class TestPortalRecordRules(IspPortalCase, HttpCase):
                 self.assertFalse(result)
                 self.assertEqual(error["name"], "odoo.exceptions.AccessError")
 
+    def test_a_portal_user_reads_none_of_the_staff_ledger_fields(self):
+        """The subscriber form's transactions with their running balance are
+        staff fields, even on the portal user's own customer."""
+        items = self.records(
+            "account.move.line",
+            [
+                ("partner_id", "=", self.alice.id),
+                ("account_type", "=", "asset_receivable"),
+            ],
+        )
+        self.assertTrue(items)
+        self.authenticate("alice_rules", "alice_rules")
+        for model, ids, field in (
+            ("res.partner", self.alice.ids, "isp_ledger_line_ids"),
+            ("res.partner", self.alice.ids, "isp_move_line_ids"),
+            ("res.partner", self.alice.ids, "isp_charge_ids"),
+            ("account.move.line", items.ids, "isp_running_balance"),
+        ):
+            with self.subTest(model=model, field=field):
+                __, error = self.call_kw(model, "read", [ids], {"fields": [field]})
+                self.assertEqual(error and error["name"], "odoo.exceptions.AccessError")
+
     def test_network_logins_of_other_customers_stay_hidden(self):
         self.authenticate("alice_rules", "alice_rules")
         result, error = self.call_kw(

@@ -1,6 +1,8 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
 from lxml import etree
 
+from odoo import Command
+from odoo.exceptions import AccessError
 from odoo.tests import Form, HttpCase, freeze_time, tagged
 
 from .common import IspBillingCase
@@ -169,6 +171,125 @@ class TestSubscriberForm(IspBillingCase):
         self.assertFalse(filtered("blocking_soon"), "April 1st is 12 days away")
         with freeze_time("2026-03-26"):
             self.assertEqual(filtered("blocking_soon"), ben)
+
+    # === RECENT TRANSACTIONS AND ADD SERVICE (issue 14) === #
+
+    @freeze_time("2026-03-20")
+    def test_recent_transactions_show_a_running_balance(self):
+        customer = self.make_subscriber("Lena", billing_type="recurring")
+        self.make_subscription(customer, price=30.0, date_start="2026-03-01")
+        self.run_engine(customer, "2026-03-01")
+        invoice = self.isp_invoices(customer)
+        payment = (
+            self.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create(
+                {
+                    "amount": 20.0,
+                    "payment_date": "2026-03-05",
+                    "journal_id": self.bank_journal.id,
+                }
+            )
+            ._create_payments()
+        )
+        credit_note = self.env["account.move"].create(
+            {
+                "move_type": "out_refund",
+                "partner_id": customer.id,
+                "invoice_date": "2026-03-10",
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": self.plan.id,
+                            "quantity": 1,
+                            "price_unit": 4.0,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        credit_note.action_post()
+        self.end_transaction()
+        customer.invalidate_recordset()
+
+        # Oldest first, as in a ledger: the last balance is the customer's.
+        lines = customer.isp_ledger_line_ids
+        self.assertEqual(lines.move_id, invoice | payment.move_id | credit_note)
+        self.assertEqual(
+            [line.move_id for line in lines], [invoice, payment.move_id, credit_note]
+        )
+        self.assertEqual(
+            [line.date.isoformat() for line in lines],
+            ["2026-03-01", "2026-03-05", "2026-03-10"],
+        )
+        for line, debit, credit, running in zip(
+            lines, (30.0, 0.0, 0.0), (0.0, 20.0, 4.0), (-30.0, -10.0, -6.0), strict=True
+        ):
+            self.assertMoney(line.debit, debit)
+            self.assertMoney(line.credit, credit)
+            self.assertMoney(line.isp_running_balance, running)
+        self.assertMoney(lines[-1].isp_running_balance, customer.isp_balance)
+        self.assertBalance(customer, -6.0)
+
+        # Only the last items are shown; their balances still count the older ones.
+        recent = customer.with_context(isp_ledger_lines=2).isp_ledger_line_ids
+        self.assertEqual(recent.move_id, payment.move_id | credit_note)
+        self.assertEqual(
+            [round(line.isp_running_balance, 2) for line in recent], [-10.0, -6.0]
+        )
+        # "All transactions": Odoo's Journal Items list, on the same items.
+        action = customer.action_isp_view_transactions()
+        self.assertEqual(action["res_model"], "account.move.line")
+        self.assertEqual(self.env["account.move.line"].search(action["domain"]), lines)
+
+    def test_recent_transactions_are_on_the_billing_tab(self):
+        arch = self.arch("res.partner", view="base.view_partner_form")
+        page = arch.xpath("//page[@name='isp_billing']")[0]
+        columns = [
+            field.get("name")
+            for field in page.xpath(".//field[@name='isp_ledger_line_ids']/list/field")
+        ]
+        for name in ("date", "move_name", "name", "debit", "credit", "isp_running_balance"):
+            self.assertIn(name, columns)
+        self.assertEqual(
+            page.xpath(".//field[@name='isp_ledger_line_ids']")[0].get("readonly"), "1"
+        )
+        self.assertTrue(page.xpath(".//button[@name='action_isp_view_transactions']"))
+        self.assertTrue(page.xpath(".//button[@name='action_isp_add_service']"))
+
+    @freeze_time("2026-03-20")
+    def test_add_service_opens_the_subscription_form_of_the_customer(self):
+        clerk = self.make_user(
+            "isp_service_clerk",
+            "base.group_user,isp_prepaid_billing.isp_prepaid_billing_group_user",
+        )
+        customer = self.make_subscriber(
+            "Mia", isp_prepaid_period_unit="day", isp_prepaid_period_length=7
+        )
+        action = customer.with_user(clerk).action_isp_add_service()
+        self.assertEqual(action["res_model"], "contract.contract")
+        self.assertEqual(action["views"], [(False, "form")])
+        self.assertFalse(action.get("res_id"))
+        Contract = self.env["contract.contract"].with_user(clerk)
+        with Form(Contract.with_context(action["context"])) as form:
+            self.assertEqual(form.partner_id, customer)
+            self.assertEqual(form.company_id, self.company)
+            self.assertEqual(form.contract_type, "sale")
+            self.assertTrue(form.isp_managed)
+            self.assertEqual(form.isp_period_unit, "day")
+            self.assertEqual(form.isp_period_length, 7)
+            self.assertIn("Mia", form.name)
+        contract = form.record
+        self.assertEqual(customer.isp_contract_ids, contract)
+        self.assertEqual(contract.journal_id, self.company._isp_invoice_journal())
+
+    def test_add_service_is_refused_outside_isp_staff(self):
+        user = self.make_user("plain_internal", "base.group_user,base.group_partner_manager")
+        customer = self.make_subscriber("Noa")
+        for action in ("action_isp_add_service", "action_isp_view_transactions"):
+            with self.subTest(action=action), self.assertRaises(AccessError):
+                getattr(customer.with_user(user), action)()
 
 
 @tagged("post_install", "-at_install")
