@@ -32,5 +32,6 @@ PAGES=(
 ensure_chromium
 curl -fsS -o /dev/null "http://127.0.0.1:$PORT/web/login?db=$DB" \
     || die "no Odoo on http://127.0.0.1:$PORT: start the demo first (ISP_DEMO_DB=$DB ISP_DEMO_PORT=$PORT scripts/run-demo.sh)"
-"$ODOO_PYTHON" "$REPO_ROOT/scripts/screenshots.py" --url "http://127.0.0.1:$PORT" --db "$DB" \
+# Any Python with websocket-client will do; the one with Odoo has it.
+"${ODOO_PYTHON:-python3}" "$REPO_ROOT/scripts/screenshots.py" --url "http://127.0.0.1:$PORT" --db "$DB" \
     --out "$OUT" "${PAGES[@]}"

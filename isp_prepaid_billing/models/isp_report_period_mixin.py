@@ -3,6 +3,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
+from odoo.osv import expression
 
 REPORT_PERIODS = [
     ("current", "This Month"),
@@ -42,12 +43,23 @@ class IspReportPeriodMixin(models.AbstractModel):
                 record.period = "earlier"
 
     def _search_period(self, operator, value):
-        if operator != "=" or value not in dict(REPORT_PERIODS):
+        periods = [value] if isinstance(value, str) else value
+        if (
+            operator not in ("=", "!=", "in", "not in")
+            or not isinstance(periods, (list, tuple))
+            or not all(isinstance(p, str) and p in dict(REPORT_PERIODS) for p in periods)
+        ):
             raise UserError(_("Operation not supported"))
         this_month, last_month = self._period_bounds()
         field = self._period_date_field
-        return {
+        ranges = {
             "current": [(field, ">=", this_month)],
             "previous": [(field, ">=", last_month), (field, "<", this_month)],
             "earlier": [(field, "<", last_month)],
-        }[value]
+        }
+        domain = expression.OR(
+            [ranges[period] for period in periods] or [expression.FALSE_DOMAIN]
+        )
+        if operator in ("!=", "not in"):
+            return ["!"] + expression.normalize_domain(domain)
+        return domain

@@ -7,7 +7,7 @@ import base64
 import json
 
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, freeze_time, tagged
 
 from ..models.isp_report_subscription import DAYS_PER_MONTH
@@ -275,3 +275,32 @@ class TestCockpitTour(IspBillingCase, HttpCase):
         self.assertTrue(events[0].reason, "the rule that blocked is kept")
         arch = customer.get_views([(False, "form")])["views"]["form"]["arch"]
         self.assertIn(f'name="{action["id"]}"', arch, "the form links the history")
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-03-20")
+class TestCockpitFilters(IspBillingCase):
+    def test_period_filters_as_the_search_bar_builds_them(self):
+        customer = self.make_subscriber("Fiona Filter", billing_type="recurring")
+        self.make_subscription(customer, price=30.0, date_start="2026-01-01")
+        Report = self.env["isp.report.subscription"]
+        mine = [("partner_id", "=", customer.id)]
+        months = {
+            period: Report.search(mine + [("period", "=", period)]).mapped("month")
+            for period in ("current", "previous", "earlier")
+        }
+        self.assertEqual([str(m) for m in months["current"]], ["2026-03-01"])
+        self.assertEqual([str(m) for m in months["previous"]], ["2026-02-01"])
+        self.assertEqual([str(m) for m in months["earlier"]], ["2026-01-01"])
+        self.assertEqual(
+            len(Report.search(mine + [("period", "in", ["current", "previous"])])), 2
+        )
+        self.assertEqual(
+            Report.search(mine + [("period", "!=", "current")]).mapped("period"),
+            ["previous", "earlier"],
+        )
+        for bad in ({"a": 1}, "bogus", 3):
+            with self.assertRaises(UserError):
+                Report.search(mine + [("period", "=", bad)])
+        with self.assertRaises(UserError):
+            Report.search(mine + [("period", ">", "current")])
