@@ -7,6 +7,8 @@ prepaid balance lines the customers' balances are made of."""
 from odoo import fields, models
 from odoo.tools import SQL
 
+from .isp_report_period_mixin import CUSTOMER_DEPENDS, LEDGER_DEPENDS
+
 
 
 class IspReportMoney(models.Model):
@@ -14,20 +16,7 @@ class IspReportMoney(models.Model):
     _inherit = "isp.report.period.mixin"
     _description = "ISP money by month"
     _auto = False
-    # flushed before the view is read
-    _depends = {
-        "account.move.line": [
-            "account_id", "amount_residual", "balance", "company_id", "credit", "date",
-            "date_maturity", "debit", "journal_id", "move_id", "parent_state", "partner_id",
-            "payment_id", "reconciled", "statement_line_id",
-        ],
-        "account.account": ["account_type"],
-        "res.partner": [
-            "active", "commercial_partner_id", "isp_billing_enabled", "isp_billing_type",
-            "isp_company_id", "isp_status",
-        ],
-        "res.company": ["currency_id", "isp_prepaid_account_id"],
-    }
+    _depends = {**LEDGER_DEPENDS, **CUSTOMER_DEPENDS}
     _order = "date desc, id desc"
     _rec_name = "move_id"
 

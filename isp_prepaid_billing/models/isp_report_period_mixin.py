@@ -5,6 +5,34 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.osv import expression
 
+# What the ISP reports' views read: flushed before a view is queried.
+LEDGER_DEPENDS = {
+    "account.move.line": [
+        "account_id", "amount_residual", "balance", "company_id", "credit", "date",
+        "date_maturity", "debit", "journal_id", "move_id", "parent_state", "partner_id",
+        "payment_id", "reconciled", "statement_line_id",
+    ],
+    "account.account": ["account_type"],
+}
+CUSTOMER_DEPENDS = {
+    "res.partner": [
+        "active", "commercial_partner_id", "isp_billing_enabled", "isp_billing_type",
+        "isp_company_id", "isp_status",
+    ],
+    "res.company": ["currency_id", "isp_prepaid_account_id"],
+}
+SUBSCRIPTION_DEPENDS = {
+    "contract.contract": [
+        "active", "company_id", "date_end", "date_start", "isp_cancel_date",
+        "isp_managed", "isp_period_length", "isp_period_unit", "partner_id",
+    ],
+    "contract.line": [
+        "automatic_price", "contract_id", "discount", "display_type", "is_canceled",
+        "isp_service_from", "isp_service_to", "product_id", "quantity", "sequence",
+        "specific_price",
+    ],
+}
+
 REPORT_PERIODS = [
     ("current", "This Month"),
     ("previous", "Last Month"),

@@ -5,6 +5,8 @@ amounts are the journal items' own residuals, as in the Aged Partner Balance."""
 from odoo import fields, models
 from odoo.tools import SQL
 
+from .isp_report_period_mixin import CUSTOMER_DEPENDS, LEDGER_DEPENDS
+
 AGES = [
     ("not_due", "Not Due"),
     ("1_30", "1-30 Days"),
@@ -18,20 +20,7 @@ class IspReportReceivable(models.Model):
     _name = "isp.report.receivable"
     _description = "ISP receivable by age"
     _auto = False
-    # flushed before the view is read
-    _depends = {
-        "account.move.line": [
-            "account_id", "amount_residual", "balance", "company_id", "credit", "date",
-            "date_maturity", "debit", "journal_id", "move_id", "parent_state", "partner_id",
-            "payment_id", "reconciled", "statement_line_id",
-        ],
-        "account.account": ["account_type"],
-        "res.partner": [
-            "active", "commercial_partner_id", "isp_billing_enabled", "isp_billing_type",
-            "isp_company_id", "isp_status",
-        ],
-        "res.company": ["currency_id", "isp_prepaid_account_id"],
-    }
+    _depends = {**LEDGER_DEPENDS, **CUSTOMER_DEPENDS}
     _order = "date_maturity, id"
     _rec_name = "move_id"
 

@@ -6,6 +6,7 @@ same lines ``res.partner.isp_balance`` sums."""
 from odoo import fields, models
 from odoo.tools import SQL
 
+from .isp_report_period_mixin import CUSTOMER_DEPENDS, LEDGER_DEPENDS, SUBSCRIPTION_DEPENDS
 from .res_partner import ISP_STATUSES
 
 
@@ -13,29 +14,7 @@ class IspReportSubscriber(models.Model):
     _name = "isp.report.subscriber"
     _description = "ISP subscribers today"
     _auto = False
-    # flushed before the view is read
-    _depends = {
-        "account.move.line": [
-            "account_id", "amount_residual", "balance", "company_id", "credit", "date",
-            "date_maturity", "debit", "journal_id", "move_id", "parent_state", "partner_id",
-            "payment_id", "reconciled", "statement_line_id",
-        ],
-        "account.account": ["account_type"],
-        "res.partner": [
-            "active", "commercial_partner_id", "isp_billing_enabled", "isp_billing_type",
-            "isp_company_id", "isp_status",
-        ],
-        "res.company": ["currency_id", "isp_prepaid_account_id"],
-        "contract.contract": [
-            "active", "company_id", "date_end", "date_start", "isp_cancel_date",
-            "isp_managed", "isp_period_length", "isp_period_unit", "partner_id",
-        ],
-        "contract.line": [
-            "automatic_price", "contract_id", "discount", "display_type", "is_canceled",
-            "isp_service_from", "isp_service_to", "product_id", "quantity", "sequence",
-            "specific_price",
-        ],
-    }
+    _depends = {**LEDGER_DEPENDS, **CUSTOMER_DEPENDS, **SUBSCRIPTION_DEPENDS}
     _order = "partner_id"
     _rec_name = "partner_id"
 

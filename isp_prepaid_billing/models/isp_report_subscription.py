@@ -11,6 +11,8 @@ day: plan changes and add-ons by their days in service, pauses at zero.
 from odoo import fields, models
 from odoo.tools import SQL
 
+from .isp_report_period_mixin import CUSTOMER_DEPENDS, SUBSCRIPTION_DEPENDS
+
 # Months of history the cockpit shows.
 HISTORY_MONTHS = 24
 # A period of N days is worth (365 / 12) / N periods a month.
@@ -23,22 +25,9 @@ class IspReportSubscription(models.Model):
     _description = "ISP subscriptions by month"
     _period_date_field = "month"
     _auto = False
-    # flushed before the view is read
     _depends = {
-        "res.partner": [
-            "active", "commercial_partner_id", "isp_billing_enabled", "isp_billing_type",
-            "isp_company_id", "isp_status",
-        ],
-        "res.company": ["currency_id", "isp_prepaid_account_id"],
-        "contract.contract": [
-            "active", "company_id", "date_end", "date_start", "isp_cancel_date",
-            "isp_managed", "isp_period_length", "isp_period_unit", "partner_id",
-        ],
-        "contract.line": [
-            "automatic_price", "contract_id", "discount", "display_type", "is_canceled",
-            "isp_service_from", "isp_service_to", "product_id", "quantity", "sequence",
-            "specific_price",
-        ],
+        **CUSTOMER_DEPENDS,
+        **SUBSCRIPTION_DEPENDS,
         "isp.service.change": ["contract_id", "date", "date_to", "kind", "state"],
         "product.template": ["list_price"],
     }
