@@ -24,8 +24,8 @@ PAGES=(
     "subscriber-form|admin|record:isp_prepaid_billing.res_partner_action_isp:isp_prepaid_billing.partner_carla_demo|.o_notebook"
     "portal|ana|/my/isp"
     "portal-blocked|gita|/my/isp"
-    # The ISP cockpit dashboard: ISP_COCKPIT is its action (or menu) once it exists.
-    "cockpit|admin|${ISP_COCKPIT:-action:isp_prepaid_billing.isp_cockpit_action}"
+    # The ISP cockpit: wait for its figures, drawn once the dashboard has loaded.
+    "cockpit|admin|${ISP_COCKPIT:-action:isp_prepaid_billing.isp_cockpit_action}|.o-figure"
 )
 [ "$#" -gt 0 ] && PAGES=("$@")
 
