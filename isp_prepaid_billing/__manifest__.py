@@ -18,6 +18,8 @@
         # accountants' standard reports (partner ledger, aged balance, open
         # items, XLSX export): OCA's, not ours
         "account_financial_report",
+        # the billing crons' batches as jobs shared by every node's job runner
+        "queue_job",
     ],
     "data": [
         # security first: groups, then ACLs, then rules
@@ -27,6 +29,7 @@
         "security/contract_security.xml",
         # data
         "data/ir_cron_data.xml",
+        "data/queue_job_data.xml",
         "data/isp_journal_data.xml",
         # reports before the mail templates that attach them
         "report/isp_proforma_report.xml",

@@ -25,3 +25,4 @@ from . import test_portal_proxy
 from . import test_portal_input
 from . import test_portal_fuzz
 from . import test_subscriber_form
+from . import test_billing_jobs

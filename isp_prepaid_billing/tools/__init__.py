@@ -5,3 +5,4 @@ from . import radius_packet
 from . import staff
 from . import client_address
 from . import payment_reference
+from . import billing_jobs
