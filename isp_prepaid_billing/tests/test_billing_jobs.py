@@ -200,6 +200,52 @@ class TestBillingJobs(IspBillingCase):
         for customer in customers:
             self.assertBalance(customer, -30.0)
 
+    def test_proforma_and_notification_crons_enqueue_their_batches(self):
+        self.company.write(
+            {
+                "isp_proforma_enabled": True,
+                "isp_proforma_day": 20,
+                "isp_proforma_months": 1,
+                "isp_proforma_for": "next",
+            }
+        )
+        customers = self.env["res.partner"]
+        for index in range(3):
+            customer = self.make_subscriber(
+                f"Mail {index}", billing_type="recurring", email=f"m{index}@example.com"
+            )
+            self.make_subscription(customer, date_start=BILLING_DAY)
+            customers |= customer
+        self.run_engine(customers, BILLING_DAY)  # April's invoices, unpaid
+        Proforma = self.env["isp.proforma"].with_context(isp_billing_jobs=True)
+        Notification = self.env["isp.notification"].with_context(isp_billing_jobs=True)
+
+        with trap_jobs() as trap:
+            Proforma._cron_isp_proforma("2026-04-20")
+            trap.assert_jobs_count(2, only=Proforma._isp_job_proforma)
+            self.assertFalse(Proforma.search([("partner_id", "in", customers.ids)]))
+            trap.perform_enqueued_jobs()
+        proformas = Proforma.search([("partner_id", "in", customers.ids)])
+        self.assertEqual(proformas.partner_id, customers)
+        self.assertEqual(set(proformas.mapped("period_start")), {self._date("2026-05-01")})
+
+        invoice_mails = Notification.search(
+            [("partner_id", "in", customers.ids), ("event", "=", "invoice")]
+        )
+        self.assertEqual(set(invoice_mails.mapped("state")), {"pending"})
+        with trap_jobs() as trap:
+            Notification._cron_isp_notify(self._date("2026-04-20"))
+            self.assertEqual(trap.jobs_count(only=Notification._isp_job_send), 1)
+            trap.perform_enqueued_jobs()
+        self.assertEqual(set(invoice_mails.mapped("state")), {"sent"})
+        for customer in customers:
+            self.assertEqual(
+                len(Notification.search(
+                    [("partner_id", "=", customer.id), ("event", "=", "invoice")]
+                )),
+                1,
+            )
+
     def test_without_a_job_runner_the_cron_bills_in_committed_batches(self):
         customers = self.make_customers(3)
         Partner = self.env["res.partner"]  # queue_job not loaded server-wide
