@@ -241,10 +241,12 @@ def clone_customers(env, templates, n, tag):
     return env["res.partner"].browse(partner_ids), kinds
 
 
-def fund(env, partners, kinds, company):
-    """One opening entry credits funded prepaid customers with one or two
-    months of their plan, VAT included: the ORM posts it with one customer
-    line, whose copies for the other customers are made with SQL."""
+def fund(env, partners, kinds, company, chunk=50):
+    """Opening entries credit funded prepaid customers with one or two months
+    of their plan, VAT included, 50 customers an entry (like a day's top-ups:
+    one entry for all would make every reconciliation recompute a huge move).
+    The ORM posts each entry with one customer line, SQL copies it for the
+    others."""
     receivable = env["res.partner"]._fields["property_account_receivable_id"]
     account = receivable.get_company_dependent_fallback(env["res.partner"])
     journal = env["account.journal"].search(
@@ -260,54 +262,54 @@ def fund(env, partners, kinds, company):
         )
         if situation == "funded"
     ]
-    (first_id, first_amount), rest = funded[0], funded[1:]
-    total = round(sum(amount for __, amount in funded), 2)
-    move = env["account.move"].with_context(**QUIET).create(
-        {
-            "move_type": "entry",
-            "journal_id": journal.id,
-            "date": date(2025, 12, 31),
-            "line_ids": [
-                Command.create({"account_id": account.id, "partner_id": first_id,
-                                "credit": first_amount, "name": "Prepayment"}),
-                Command.create({"account_id": equity.id, "debit": first_amount,
-                                "name": "Prepayments"}),
-            ],
-        }
-    )
-    move.action_post()
-    env.flush_all()
-    template = move.line_ids.filtered(lambda line: line.partner_id)
-    counterpart = move.line_ids - template
     cr = env.cr
-    cr.execute("DROP TABLE IF EXISTS bench_fund")
-    cr.execute(
-        "CREATE TEMP TABLE bench_fund AS SELECT * FROM unnest(%s::int[], %s::numeric[]) "
-        "AS f(partner_id, amount)",
-        [[pid for pid, __ in rest], [amount for __, amount in rest]],
-    )
     cols = columns(cr, "account_move_line")
     money = {"credit": "f.amount", "debit": "0", "balance": "-f.amount",
              "amount_currency": "-f.amount", "amount_residual": "-f.amount",
              "amount_residual_currency": "-f.amount", "partner_id": "f.partner_id"}
     select = ", ".join(money.get(col, f"t.{col}") for col in cols)
-    cr.execute(
-        f"INSERT INTO account_move_line ({', '.join(cols)}) "  # noqa: S608 - bench
-        f"SELECT {select} FROM bench_fund f, account_move_line t WHERE t.id = %s",
-        [template.id],
-    )
-    cr.execute(
-        "UPDATE account_move_line SET debit = %s, balance = %s, amount_currency = %s "
-        "WHERE id = %s",
-        [total, total, total, counterpart.id],
-    )
-    cr.execute(
-        "UPDATE account_move SET amount_total = %s, amount_total_signed = %s, "
-        "amount_total_in_currency_signed = %s WHERE id = %s",
-        [total, total, total, move.id],
-    )
+    for begin in range(0, len(funded), chunk):
+        part = funded[begin : begin + chunk]
+        (first_id, first_amount), rest = part[0], part[1:]
+        total = round(sum(amount for __, amount in part), 2)
+        move = env["account.move"].with_context(**QUIET).create(
+            {
+                "move_type": "entry",
+                "journal_id": journal.id,
+                "date": date(2025, 12, 31),
+                "line_ids": [
+                    Command.create({"account_id": account.id, "partner_id": first_id,
+                                    "credit": first_amount, "name": "Prepayment"}),
+                    Command.create({"account_id": equity.id, "debit": first_amount,
+                                    "name": "Prepayments"}),
+                ],
+            }
+        )
+        move.action_post()
+        env.flush_all()
+        template = move.line_ids.filtered(lambda line: line.partner_id)
+        counterpart = move.line_ids - template
+        if rest:
+            cr.execute(
+                f"INSERT INTO account_move_line ({', '.join(cols)}) "  # noqa: S608 - bench
+                f"SELECT {select} FROM unnest(%s::int[], %s::numeric[]) "
+                "AS f(partner_id, amount), account_move_line t WHERE t.id = %s",
+                [[pid for pid, __ in rest], [amount for __, amount in rest], template.id],
+            )
+        cr.execute(
+            "UPDATE account_move_line SET debit = %s, balance = %s, amount_currency = %s "
+            "WHERE id = %s",
+            [total, total, total, counterpart.id],
+        )
+        cr.execute(
+            "UPDATE account_move SET amount_total = %s, amount_total_signed = %s, "
+            "amount_total_in_currency_signed = %s WHERE id = %s",
+            [total, total, total, move.id],
+        )
+        env.invalidate_all()
+        if begin % 5000 == 0:
+            cr.commit()
     cr.commit()
-    env.invalidate_all()
     return len(funded)
 
 

@@ -189,7 +189,6 @@ class IspBillingRun(models.Model):
         date = fields.Date.to_date(date) or fields.Date.context_today(self)
         if billing_jobs.use_jobs(self.env):
             return self._cron_enqueue(job, date)
-        marker = JOB_MARKERS[job]
         Partner = self.env["res.partner"]
         done = remaining = 0
         for company in self.env["res.company"].search([]):
