@@ -677,7 +677,7 @@ def main():
               f"(create {contract[2]:.1f}s)", flush=True)
         odoo.sql_db.close_db(seed_db)
         odoo.modules.registry.Registry.delete(seed_db)
-        if not args.keep and args.contract_sample:
+        if not args.keep:
             subprocess.run(["dropdb", "--if-exists", seed_db], check=True)
         rows.append((n, contract, results))
     report(rows)
