@@ -20,6 +20,8 @@
         "account_financial_report",
         # the ISP cockpit is a spreadsheet dashboard
         "spreadsheet_dashboard",
+        # the billing crons' batches as jobs shared by every node's job runner
+        "queue_job",
     ],
     "data": [
         # security first: groups, then ACLs, then rules
@@ -29,6 +31,7 @@
         "security/contract_security.xml",
         # data
         "data/ir_cron_data.xml",
+        "data/queue_job_data.xml",
         "data/isp_journal_data.xml",
         # reports before the mail templates that attach them
         "report/isp_report_layout.xml",

@@ -1,5 +1,8 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
+from psycopg2 import errors as pg_errors
+
 from odoo import fields, models
+from odoo.tools import SQL
 
 from ..tools import number_formats
 
@@ -73,12 +76,61 @@ class AccountMove(models.Model):
         template = self._isp_number_format()
         if not template:
             return super()._locked_increment(format_string, format_values)
-        return self.env["isp.number.counter"]._next_number(
-            template,
-            self.company_id,
-            f"journal:{self.journal_id.id}",
-            self._isp_number_values(),
+        if number_formats.has_random_part(template):
+            # A random part makes each number unique on its own: the unique
+            # index cannot hold the counter, a counter row does.
+            return self.env["isp.number.counter"]._next_number(
+                template,
+                self.company_id,
+                f"journal:{self.journal_id.id}",
+                self._isp_number_values(),
+            )
+        return self._isp_locked_number(template)
+
+    def _isp_locked_number(self, template):
+        """The next number of the journal's ISP format, gap-free as Odoo's own
+        sequences are: one more than the last number of its counter scope
+        (``sequence_prefix``), held by the unique index on posted names. A
+        posting in another transaction that took the same number makes this one
+        wait for it, then take the next; no row is updated by both, so billing
+        jobs running side by side never fail on a serialization error (a
+        counter row did: the later of two jobs was rolled back and retried).
+        Further numbers of the transaction follow from a cache, as in Odoo."""
+        values = self._isp_number_values()
+        scope = number_formats.counter_scope(template, values)
+        cache = self._get_sequence_cache()
+        key = ("isp_number", self.journal_id.id, scope)
+        if key in cache:
+            cache[key] += 1
+            return number_formats.render(template, dict(values, next=cache[key]))
+        self.flush_recordset()
+        self.env.cr.execute(
+            SQL(
+                "SELECT max(sequence_number) FROM account_move "
+                "WHERE journal_id = %s AND sequence_prefix = %s",
+                self.journal_id.id,
+                scope,
+            )
         )
+        value = self.env.cr.fetchone()[0] or 0
+        with self.env.cr.savepoint(flush=False) as savepoint:
+            while True:
+                value += 1
+                number = number_formats.render(template, dict(values, next=value))
+                try:
+                    self.env.cr.execute(
+                        SQL(
+                            "UPDATE account_move SET name = %s WHERE id = %s",
+                            number,
+                            self.id,
+                        ),
+                        log_exceptions=False,
+                    )
+                except pg_errors.UniqueViolation:
+                    savepoint.rollback()
+                    continue
+                cache[key] = value
+                return number
 
     def _isp_number_values(self):
         return {

@@ -19,7 +19,7 @@ from odoo import Command, _, api, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_date
 
-from ..tools import billing_periods
+from ..tools import billing_jobs, billing_periods
 
 _logger = logging.getLogger(__name__)
 
@@ -627,7 +627,9 @@ class IspBillingEngine(models.AbstractModel):
             try:
                 with self.env.cr.savepoint():
                     self._apply(to_charge, date)
-            except Exception:  # noqa: BLE001 - isolate below, customer by customer
+            except Exception as exc:  # noqa: BLE001 - isolate below, customer by customer
+                if billing_jobs.is_concurrency_error(exc):
+                    raise  # the whole batch is retried (queue_job, ir.cron)
                 _logger.info("Billing batch failed, retrying customer by customer")
                 for plan in to_charge:
                     self._apply_one(plan, date)
@@ -646,6 +648,8 @@ class IspBillingEngine(models.AbstractModel):
                 with self.env.cr.savepoint():
                     proforma = Proforma._isp_request_payment(plan, date)
             except Exception as exc:  # noqa: BLE001 - shown on the customer
+                if billing_jobs.is_concurrency_error(exc):
+                    raise
                 _logger.exception("Proforma failed for %s", plan.partner.display_name)
                 plan.error = str(exc)
                 continue
@@ -669,6 +673,8 @@ class IspBillingEngine(models.AbstractModel):
             plan.action = "already"
             plan.message = _("Already charged by another run.")
         except Exception as exc:  # noqa: BLE001 - any error is shown on the customer
+            if billing_jobs.is_concurrency_error(exc):
+                raise
             _logger.exception("Billing failed for %s", plan.partner.display_name)
             plan.move = None
             plan.error = str(exc)
@@ -1492,6 +1498,8 @@ class IspBillingEngine(models.AbstractModel):
                     partner, origin, product, amount, date, **values
                 )
         except Exception as error:  # noqa: BLE001 - shown on the customer
+            if billing_jobs.is_concurrency_error(error):
+                raise
             _logger.exception("Fee failed for %s", partner.display_name)
             message = _("The %(fee)s could not be added: %(error)s", fee=product.display_name, error=error)
             partner.isp_billing_error = message

@@ -4,6 +4,7 @@ import logging
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 
+from ..tools import billing_jobs
 from ..tools.staff import check_staff
 
 _logger = logging.getLogger(__name__)
@@ -12,6 +13,10 @@ RUN_STATES = [("draft", "Draft"), ("preview", "Previewed"), ("done", "Done")]
 # Per job: the partner field that marks a customer as handled for a date, so a
 # rerun the same day (or a customer that keeps failing) never spins the cron.
 JOB_MARKERS = {"charge": "isp_charge_checked_on", "status": "isp_status_checked_on"}
+JOB_LABELS = {
+    "charge": lambda env: env._("charge and invoice"),
+    "status": lambda env: env._("block and deactivate"),
+}
 
 
 class IspBillingRun(models.Model):
@@ -175,21 +180,19 @@ class IspBillingRun(models.Model):
 
     @api.model
     def _cron_batch(self, job, date=None):
-        """Process one bounded batch of ``job`` for today and report progress.
+        """Process one bounded batch of ``job`` for today and report progress,
+        or, with a job runner (queue_job), enqueue the day's batches as jobs.
 
         ir.cron commits after each call and calls again while work remains, so
         a crash loses at most the current batch, and nothing is charged twice.
         """
         date = fields.Date.to_date(date) or fields.Date.context_today(self)
-        marker = JOB_MARKERS[job]
+        if billing_jobs.use_jobs(self.env):
+            return self._cron_enqueue(job, date)
         Partner = self.env["res.partner"]
         done = remaining = 0
         for company in self.env["res.company"].search([]):
-            domain = self._due_domain(job, company, date) + [
-                "|",
-                (marker, "=", False),
-                (marker, "!=", date),
-            ]
+            domain = self._pending_domain(job, company, date)
             if not done:
                 batch = Partner.search(domain, limit=company.isp_batch_size or 200, order="id")
                 if batch:
@@ -199,6 +202,73 @@ class IspBillingRun(models.Model):
         self.env["ir.cron"]._notify_progress(done=done, remaining=remaining)
         _logger.info("ISP %s cron: %s customers done, %s remaining", job, done, remaining)
         return done, remaining
+
+    @api.model
+    def _pending_domain(self, job, company, date):
+        """Customers due for ``job`` on ``date`` that no batch handled yet."""
+        marker = JOB_MARKERS[job]
+        return self._due_domain(job, company, date) + [
+            "|",
+            (marker, "=", False),
+            (marker, "!=", date),
+        ]
+
+    @api.model
+    def _cron_enqueue(self, job, date):
+        """Split the day's pending customers of ``job`` into jobs of one batch
+        each on the ``root.isp_billing`` channel, once: while jobs of the day are
+        unfinished the cron enqueues nothing; when they are done, customers a
+        failed job left behind are enqueued again. Returns (enqueued, 0)."""
+        Partner = self.env["res.partner"]
+        enqueued = 0
+        for company in self.env["res.company"].search([]):
+            domain = self._pending_domain(job, company, date)
+            if not Partner.search_count(domain, limit=1):
+                continue
+            run = self.with_company(company)._scheduled_run(company, date)
+            prefix = billing_jobs.identity_prefix(job, run)
+            if billing_jobs.unfinished(self.env, prefix):
+                continue
+            ids = Partner.search(domain, order="id").ids
+            size = company.isp_batch_size or 200
+            for start in range(0, len(ids), size):
+                batch = ids[start : start + size]
+                run.with_delay(
+                    description=_(
+                        "%(run)s: %(job)s, customers %(first)s to %(last)s",
+                        run=run.name,
+                        job=JOB_LABELS[job](self.env),
+                        first=batch[0],
+                        last=batch[-1],
+                    ),
+                    identity_key=f"{prefix}{batch[0]}-{batch[-1]}",
+                )._isp_job_batch(job, batch)
+            enqueued += len(ids)
+        self.env["ir.cron"]._notify_progress(done=enqueued, remaining=0)
+        _logger.info("ISP %s cron: %s customers enqueued as jobs", job, enqueued)
+        return enqueued, 0
+
+    def _isp_job_batch(self, job, partner_ids):
+        """One job: ``job`` for the customers ``partner_ids`` still pending on the
+        run's date, in the job's one transaction. Running it twice, or with a job
+        for overlapping customers, is harmless: handled customers are marked,
+        locked rows are skipped and each period's charge is unique. A
+        serialization failure rolls the job back and queue_job retries it."""
+        self.ensure_one()
+        run = self.with_company(self.company_id)
+        partners = self.env["res.partner"].search(
+            run._pending_domain(job, run.company_id, run.date)
+            + [("id", "in", partner_ids)],
+            order="id",
+        )
+        handled = run._run_job(job, partners) if partners else partners
+        return _(
+            "%(done)s of %(total)s customers handled (%(skipped)s handled before "
+            "or by another job)",
+            done=len(handled),
+            total=len(partner_ids),
+            skipped=len(partner_ids) - len(handled),
+        )
 
     @api.model
     def _scheduled_run(self, company, date):

@@ -12,9 +12,10 @@ import logging
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import api, fields, models
+from odoo import _, api, fields, models
 from odoo.tools import SQL
 
+from ..tools import billing_jobs
 from .res_company import NOTIFICATION_EVENTS
 
 _logger = logging.getLogger(__name__)
@@ -259,10 +260,13 @@ class IspNotification(models.Model):
 
     @api.model
     def _cron_isp_notify(self, date=None, batch_size=200):
-        """Find date-driven events, then send what is pending, committing per batch."""
+        """Find date-driven events, then send what is pending, committing per
+        batch, or one job per batch with a job runner (queue_job)."""
         date = fields.Date.to_date(date) or fields.Date.context_today(self)
         self._isp_queue_due_events(date)
         pending = self.search([("state", "=", "pending")], order="id")
+        if billing_jobs.use_jobs(self.env):
+            return self._isp_enqueue_sending(pending, batch_size)
         for index in range(0, len(pending), batch_size):
             pending[index : index + batch_size]._isp_send()
             if self.env.context.get("cron_id"):
@@ -271,3 +275,35 @@ class IspNotification(models.Model):
                     remaining=max(len(pending) - index - batch_size, 0),
                 )
                 self.env.cr.commit()
+
+    @api.model
+    def _isp_enqueue_sending(self, pending, batch_size):
+        # Jobs of an earlier round still to run will send what they hold; the
+        # rest waits for the next round rather than being enqueued twice.
+        prefix = "isp_billing:notify:"
+        if not pending or billing_jobs.unfinished(self.env, prefix):
+            return
+        for index in range(0, len(pending), batch_size):
+            batch = pending[index : index + batch_size]
+            self.with_delay(
+                description=_(
+                    "Send %(count)s customer notifications", count=len(batch)
+                ),
+                identity_key=f"{prefix}{batch[0].id}-{batch[-1].id}",
+            )._isp_job_send(batch.ids)
+        self.env["ir.cron"]._notify_progress(done=len(pending), remaining=0)
+
+    @api.model
+    def _isp_job_send(self, notification_ids):
+        """One job: send the notifications ``notification_ids`` still pending;
+        rows another job is sending are skipped, so none is sent twice."""
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM isp_notification WHERE id = ANY(%s) AND state = 'pending' "
+                "ORDER BY id FOR NO KEY UPDATE SKIP LOCKED",
+                list(notification_ids),
+            )
+        )
+        notifications = self.browse([row[0] for row in self.env.cr.fetchall()])
+        notifications._isp_send()
+        return _("%(count)s notifications handled", count=len(notifications))

@@ -11,6 +11,9 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from odoo.addons.queue_job.exception import RetryableJobError
+
+from ..tools import billing_jobs
 from ..tools.staff import check_staff
 
 _logger = logging.getLogger(__name__)
@@ -233,31 +236,19 @@ class IspProforma(models.Model):
     @api.model
     def _cron_isp_proforma(self, date=None):
         """On each company's proforma day, create and send the proformas of the
-        customers who will be charged in the period; committed per batch."""
+        customers who will be charged in the period; committed per batch, or
+        one job per batch with a job runner (queue_job)."""
         date = fields.Date.to_date(date) or fields.Date.context_today(self)
         companies = self.env["res.company"].search(
             [("isp_proforma_enabled", "=", True), ("isp_proforma_day", "=", date.day)]
         )
+        jobs = billing_jobs.use_jobs(self.env)
         for company in companies:
-            start, __ = self._isp_period_for(company, date)
-            done = self.search(
-                [
-                    ("company_id", "=", company.id),
-                    ("period_start", "=", start),
-                    ("state", "in", ("open", "paid")),
-                ]
-            ).partner_id
-            partners = self.env["res.partner"].search(
-                [
-                    ("isp_billing_enabled", "=", True),
-                    ("isp_company_id", "=", company.id),
-                    ("isp_status", "!=", "inactive"),
-                    ("isp_billing_type", "in", ("prepaid", "recurring")),
-                    ("id", "not in", done.ids),
-                ],
-                order="id",
-            )
+            partners = self._isp_proforma_pending(company, date)
             batch_size = company.isp_batch_size or 200
+            if jobs:
+                self._isp_enqueue_proformas(company, date, partners, batch_size)
+                continue
             for index in range(0, len(partners), batch_size):
                 batch = partners[index : index + batch_size]
                 try:
@@ -268,6 +259,65 @@ class IspProforma(models.Model):
                         "Proformas of this batch were created by another worker"
                     )
                 self._isp_commit_progress(index + len(batch), len(partners))
+
+    @api.model
+    def _isp_proforma_pending(self, company, date, partner_ids=None):
+        """Customers of ``company`` still without a proforma for the period the
+        proforma day of ``date`` covers."""
+        start, __ = self._isp_period_for(company, date)
+        done = self.search(
+            [
+                ("company_id", "=", company.id),
+                ("period_start", "=", start),
+                ("state", "in", ("open", "paid")),
+            ]
+        ).partner_id
+        domain = [
+            ("isp_billing_enabled", "=", True),
+            ("isp_company_id", "=", company.id),
+            ("isp_status", "!=", "inactive"),
+            ("isp_billing_type", "in", ("prepaid", "recurring")),
+            ("id", "not in", done.ids),
+        ]
+        if partner_ids is not None:
+            domain.append(("id", "in", partner_ids))
+        return self.env["res.partner"].search(domain, order="id")
+
+    @api.model
+    def _isp_enqueue_proformas(self, company, date, partners, batch_size):
+        prefix = f"isp_billing:proforma:res.company:{company.id}:{date}:"
+        if not partners or billing_jobs.unfinished(self.env, prefix):
+            return
+        for index in range(0, len(partners), batch_size):
+            batch = partners[index : index + batch_size]
+            self.with_delay(
+                description=_(
+                    "Proformas of %(company)s for %(date)s, customers %(first)s to %(last)s",
+                    company=company.name,
+                    date=fields.Date.to_string(date),
+                    first=batch[0].id,
+                    last=batch[-1].id,
+                ),
+                identity_key=f"{prefix}{batch[0].id}-{batch[-1].id}",
+            )._isp_job_proforma(company.id, fields.Date.to_string(date), batch.ids)
+        self.env["ir.cron"]._notify_progress(done=len(partners), remaining=0)
+
+    @api.model
+    def _isp_job_proforma(self, company_id, date, partner_ids):
+        """One job: the proformas of the customers ``partner_ids`` still without
+        one. A proforma another job created meanwhile retries the job, which
+        then skips that customer."""
+        company = self.env["res.company"].browse(company_id)
+        date = fields.Date.to_date(date)
+        partners = self._isp_proforma_pending(company, date, partner_ids)
+        try:
+            with self.env.cr.savepoint():
+                proformas = self.with_company(company)._isp_create_for(partners, date)
+        except pg_errors.UniqueViolation as error:
+            raise RetryableJobError(
+                _("Proformas of this batch were created by another job"), seconds=5
+            ) from error
+        return _("%(count)s proformas created", count=len(proformas))
 
     def _isp_commit_progress(self, done, total):
         cron = self.env.context.get("cron_id") and self.env["ir.cron"]

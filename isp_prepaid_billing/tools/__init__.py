@@ -6,3 +6,4 @@ from . import staff
 from . import client_address
 from . import payment_reference
 from . import wkhtmltopdf
+from . import billing_jobs

@@ -211,6 +211,14 @@ def next_value(template, values, number):
     return int(digits) if digits.isdigit() else None
 
 
+def has_random_part(template):
+    """Whether ``template`` has ``{rand_string}`` or ``{rand_number}``."""
+    return any(
+        isinstance(part, tuple) and part[0] in ("rand_string", "rand_number")
+        for part in parse(template)
+    )
+
+
 def render(template, values):
     """The number for ``values`` (which must hold ``date`` and ``next``)."""
     return _render_parts(parse(template), values)
