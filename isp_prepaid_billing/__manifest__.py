@@ -28,6 +28,7 @@
         # data
         "data/ir_cron_data.xml",
         "data/isp_journal_data.xml",
+        "data/radius_sql_data.xml",
         # reports before the mail templates that attach them
         "report/isp_proforma_report.xml",
         "report/isp_receipt_report.xml",
@@ -61,6 +62,7 @@
         "demo/isp_portal_demo.xml",
         "demo/isp_network_demo.xml",
     ],
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": True,
 }
