@@ -39,7 +39,7 @@ rest {
     pool {
         start = 0
         min = 0
-        max = 4
+        max = %(pool_max)s
         spare = 1
         uses = 0
         retry_delay = 1
@@ -120,8 +120,8 @@ sql {
         send_application_name = yes
     }
     pool {
-        start = 1
-        min = 1
+        start = %(pool_start)s
+        min = %(pool_start)s
         max = %(pool_max)s
         spare = 2
         uses = 0
@@ -206,6 +206,7 @@ class FreeRadius:
             "secret": secret,
             "auth_port": free_port(),
             "acct_port": free_port(),
+            "pool_start": 1,
             "pool_max": 4,
             **(sql or {}),
         }

@@ -14,6 +14,7 @@ import psycopg2
 from dateutil.relativedelta import relativedelta
 
 from odoo import SUPERUSER_ID, Command, api, fields, sql_db
+from odoo.modules.neutralize import get_neutralization_queries
 from odoo.tests import BaseCase, get_db_name, tagged
 from odoo.tools import config
 from odoo.tools.translate import code_translations
@@ -274,6 +275,23 @@ class TestRadiusSqlViews(RadiusCase):
         self.assertEqual(
             self.sql_answer("lang1"), ("reject", {"Reply-Message": "Service deactivated."})
         )
+
+    def test_a_neutralized_copy_gives_freeradius_nothing(self):
+        cr = self.env.cr
+        role = f"{get_db_name()}_neutral_test"  # gone with the test's transaction
+        cr.execute(f'CREATE ROLE "{role}"')
+        cr.execute("SELECT radius.isp_grant(%s)", [role])
+        privileges = """
+            SELECT has_table_privilege(%(role)s, 'radius.radcheck', 'SELECT'),
+                   has_table_privilege(%(role)s, 'radius.radacct', 'INSERT'),
+                   has_schema_privilege(%(role)s, 'radius', 'USAGE')
+        """
+        cr.execute(privileges, {"role": role})
+        self.assertEqual(cr.fetchone(), (True, True, True))
+        for query in get_neutralization_queries(["isp_prepaid_billing"]):
+            cr.execute(query)
+        cr.execute(privileges, {"role": role})
+        self.assertEqual(cr.fetchone(), (False, False, False))
 
     def test_radacct_rows_become_the_subscriber_sessions(self):
         """FreeRADIUS' stock accounting queries on radacct; the trigger keeps

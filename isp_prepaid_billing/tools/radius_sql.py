@@ -42,14 +42,6 @@ READABLE_VIEWS = ("radcheck", "radreply", "radusergroup", "radgroupcheck", "radg
 WRITABLE_TABLE = "radacct"
 
 
-def group_of_profile(profile_id):
-    return f"isp-profile-{profile_id}"
-
-
-def suspended_group(company_id):
-    return f"isp-suspended-{company_id}"
-
-
 # rlm_sql reads a value as FreeRADIUS reads a string: backslash sequences are
 # unescaped, and a value wholly enclosed in quotes is unquoted, or expanded
 # when they are back-quotes. Values are written so that FreeRADIUS gets the
