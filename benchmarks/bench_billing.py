@@ -29,7 +29,8 @@ PRICE = 30.0
 SEED_CHUNK = 500
 
 
-def seed(env, n, tag):
+def seed(env, n, tag, plain_contracts=True):
+    """N ISP subscribers and, with ``plain_contracts``, N plain OCA contracts."""
     company = env.company
     product = env["product.product"].create(
         {"name": f"Bench plan {tag}", "type": "service", "list_price": PRICE,
@@ -48,7 +49,10 @@ def seed(env, n, tag):
              "customer_rank": 1}
             for i in range(count)
         ])
-        plain = Partner.create([{"name": f"Plain {tag}-{start + i}"} for i in range(count)])
+        plain = (
+            Partner.create([{"name": f"Plain {tag}-{start + i}"} for i in range(count)])
+            if plain_contracts else Partner.browse()
+        )
         line = {"product_id": product.id, "name": "Internet", "quantity": 1,
                 "price_unit": PRICE, "date_start": BILLING_DAY,
                 "recurring_next_date": BILLING_DAY}

@@ -72,7 +72,8 @@ def seed(env, n):
     env.flush_all()
     cr = env.cr
     clone(cr, "res_partner", template.id, f"SELECT g AS n FROM generate_series(1, {n - 1}) g",
-          {"name": f"'{TAG} ' || s.n", "complete_name": f"'{TAG} ' || s.n"})
+          {"name": f"'{TAG} ' || s.n", "complete_name": f"'{TAG} ' || s.n",
+           "isp_payment_reference": f"'{TAG}-' || s.n"})
     cr.execute(f"UPDATE res_partner SET commercial_partner_id = id WHERE name LIKE '{TAG} %%'")
     clone(cr, "contract_contract", contract.id,
           f"SELECT id AS pid, substring(name from 4)::int AS n FROM res_partner "
@@ -93,11 +94,11 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def serve(conf, database, port):
+def serve(conf, database, port, options=()):
     server = subprocess.Popen(
         [sys.executable, "-m", "odoo", "-c", conf, "-d", database, f"--db-filter=^{database}$",
          f"--http-port={port}", "--http-interface=127.0.0.1", "--log-level=warn",
-         "--max-cron-threads=0"],
+         "--max-cron-threads=0", *options],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     for __ in range(300):

@@ -33,6 +33,7 @@
         "data/ir_cron_data.xml",
         "data/queue_job_data.xml",
         "data/isp_journal_data.xml",
+        "data/radius_sql_data.xml",
         # reports before the mail templates that attach them
         "report/isp_report_layout.xml",
         "report/isp_proforma_report.xml",
@@ -69,6 +70,7 @@
         "demo/isp_portal_demo.xml",
         "demo/isp_network_demo.xml",
     ],
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": True,
 }

@@ -74,13 +74,15 @@ warn_unpatched_wkhtmltopdf() {
 }
 
 ensure_freeradius() {
-    # The network tests start a real FreeRADIUS (with rlm_rest) and use radclient.
+    # The network tests start a real FreeRADIUS (rlm_rest for REST mode,
+    # rlm_sql_postgresql for SQL mode) and use radclient.
     if ! command -v freeradius >/dev/null || ! command -v radclient >/dev/null \
-        || [ ! -e /usr/lib/freeradius/rlm_rest.so ]; then
-        say "installing FreeRADIUS for the network tests (freeradius, freeradius-rest, freeradius-utils)"
+        || [ ! -e /usr/lib/freeradius/rlm_rest.so ] \
+        || [ ! -e /usr/lib/freeradius/rlm_sql_postgresql.so ]; then
+        say "installing FreeRADIUS for the network tests (freeradius, freeradius-rest, freeradius-postgresql, freeradius-utils)"
         as_root apt-get update -qq
         as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-            freeradius freeradius-rest freeradius-utils >/dev/null
+            freeradius freeradius-rest freeradius-postgresql freeradius-utils >/dev/null
     fi
 }
 

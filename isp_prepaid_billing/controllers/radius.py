@@ -16,6 +16,9 @@ _logger = logging.getLogger(__name__)
 
 MAX_BODY = 64 * 1024
 # Machine-to-machine routes: no session, no CSRF token, credentials per request.
+# Each says whether it writes: a read-only route runs on a read-only cursor,
+# on the replica when Odoo has one (db_replica_host); a route that writes on a
+# read-only cursor fails there and is run again on the primary.
 API_ROUTE = {"type": "http", "auth": "none", "csrf": False, "save_session": False}
 # Compared against when the API user is unknown, so timing tells nothing.
 _DUMMY_KEY = "x" * 32
@@ -201,7 +204,7 @@ class IspRadiusController(http.Controller):
 
     # === ENDPOINTS === #
 
-    @http.route("/isp/radius/authorize", methods=["POST"], **API_ROUTE)
+    @http.route("/isp/radius/authorize", methods=["POST"], readonly=True, **API_ROUTE)
     def radius_authorize(self, **kwargs):
         company, attributes, error = self._read_request()
         if error:
@@ -213,7 +216,9 @@ class IspRadiusController(http.Controller):
         status, body = line._isp_radius_decision(today)
         return self._reply(status, body)
 
-    @http.route("/isp/radius/accounting", methods=["POST"], **API_ROUTE)
+    @http.route(
+        "/isp/radius/accounting", methods=["POST"], readonly=False, **API_ROUTE
+    )
     def radius_accounting(self, **kwargs):
         company, attributes, error = self._read_request()
         if error:
@@ -264,7 +269,9 @@ class IspRadiusController(http.Controller):
             attributes.get(f"Acct-{direction}-Gigawords", 0) << 32
         )
 
-    @http.route("/isp/radius/address-list", methods=["GET"], **API_ROUTE)
+    @http.route(
+        "/isp/radius/address-list", methods=["GET"], readonly=True, **API_ROUTE
+    )
     def radius_address_list(self, format="plain", **kwargs):
         """Addresses of the open sessions of blocked subscribers, as plain lines
         or as a MikroTik script that replaces the list."""

@@ -51,3 +51,25 @@ UPDATE payment_transaction
    SET state = 'cancel', state_message = 'neutralized database'
  WHERE isp_purpose IS NOT NULL
    AND state IN ('draft', 'pending', 'authorized');
+
+-- FreeRADIUS' role (SQL mode) loses the copy's radius schema: it must not
+-- authorize logins nor write accounting from a copy.
+DO $$
+DECLARE
+    reader name;
+BEGIN
+    FOR reader IN
+        SELECT DISTINCT pg_get_userbyid(acl.grantee)
+          FROM pg_class c
+          JOIN pg_namespace n ON n.oid = c.relnamespace,
+               aclexplode(c.relacl) acl
+         WHERE n.nspname = 'radius'
+           AND acl.grantee <> c.relowner AND acl.grantee <> 0
+    LOOP
+        EXECUTE format('REVOKE ALL ON ALL TABLES IN SCHEMA radius FROM %I', reader);
+        EXECUTE format('REVOKE ALL ON ALL SEQUENCES IN SCHEMA radius FROM %I', reader);
+        EXECUTE format('REVOKE ALL ON ALL FUNCTIONS IN SCHEMA radius FROM %I', reader);
+        EXECUTE format('REVOKE ALL ON SCHEMA radius FROM %I', reader);
+    END LOOP;
+END
+$$;

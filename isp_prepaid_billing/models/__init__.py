@@ -35,6 +35,7 @@ from . import product_template
 from . import isp_radius_nas
 from . import isp_radius_session
 from . import isp_radius_disconnect
+from . import res_lang
 from . import account_chart_template
 from . import general_ledger_report_wizard
 from . import isp_status_event

@@ -4,6 +4,8 @@ import ipaddress
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..tools import radius_sql
+
 
 class IspRadiusSession(models.Model):
     """A subscriber's connection, from the router's accounting records."""
@@ -156,3 +158,19 @@ class IspRadiusSession(models.Model):
         return self.search(
             [("framed_ip", "=", address), ("state", "=", "open")], limit=1
         )
+
+    # === FREERADIUS SQL MODE === #
+
+    @api.model
+    def _isp_refresh_sql_schema(self):
+        """Build the views FreeRADIUS reads and the radacct table it writes
+        (tools/radius_sql.py); run on install and update of the module."""
+        radius_sql.refresh(self.env)
+
+    @api.model
+    def _isp_refresh_sql_messages(self):
+        self.env.cr.execute(
+            "SELECT to_regclass(%s)", [f"{radius_sql.SCHEMA}.isp_message"]
+        )
+        if self.env.cr.fetchone()[0]:
+            radius_sql.refresh_messages(self.env)

@@ -1,6 +1,7 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
 """A real FreeRADIUS 3.2 (Debian packages) on loopback, configured to call the
-Odoo test server through rlm_rest, and radclient to talk to it."""
+Odoo test server through rlm_rest (REST mode) or to read Odoo's database
+through rlm_sql_postgresql (SQL mode), and radclient to talk to it."""
 
 import os
 import re
@@ -38,7 +39,7 @@ rest {
     pool {
         start = 0
         min = 0
-        max = 4
+        max = %(pool_max)s
         spare = 1
         uses = 0
         retry_delay = 1
@@ -92,6 +93,92 @@ server odoo-isp {
 }
 """
 
+# SQL mode: FreeRADIUS' stock PostgreSQL queries (queries.conf) on the radius
+# schema of the Odoo database, as the read-only role (data/radius_sql_role.sql).
+SQL_MODULE = """
+sql {
+    dialect = "postgresql"
+    driver = "rlm_sql_postgresql"
+    server = "%(db_host)s"
+    port = %(db_port)s
+    login = "%(db_user)s"
+    password = "%(db_password)s"
+    radius_db = "%(db_name)s"
+    # the driver's own escaping: a login is looked up as it is written
+    auto_escape = yes
+    acct_table1 = "radius.radacct"
+    acct_table2 = "radius.radacct"
+    postauth_table = "radius.radpostauth"
+    authcheck_table = "radius.radcheck"
+    groupcheck_table = "radius.radgroupcheck"
+    authreply_table = "radius.radreply"
+    groupreply_table = "radius.radgroupreply"
+    usergroup_table = "radius.radusergroup"
+    read_groups = yes
+    delete_stale_sessions = yes
+    postgresql {
+        send_application_name = yes
+    }
+    pool {
+        start = %(pool_start)s
+        min = %(pool_start)s
+        max = %(pool_max)s
+        spare = 2
+        uses = 0
+        retry_delay = 1
+        lifetime = 0
+        idle_timeout = 60
+    }
+    client_table = "nas"
+    group_attribute = "SQL-Group"
+    $INCLUDE ${modconfdir}/${.:name}/main/${dialect}/queries.conf
+}
+"""
+
+SQL_SITE = """
+server odoo-isp {
+    listen {
+        type = auth
+        ipaddr = 127.0.0.1
+        port = %(auth_port)s
+    }
+    listen {
+        type = acct
+        ipaddr = 127.0.0.1
+        port = %(acct_port)s
+    }
+    authorize {
+        preprocess
+        sql
+        if (notfound) {
+            reject
+        }
+        chap
+        pap
+    }
+    authenticate {
+        Auth-Type PAP {
+            pap
+        }
+        Auth-Type CHAP {
+            chap
+        }
+    }
+    preacct {
+        preprocess
+        acct_unique
+    }
+    accounting {
+        sql
+    }
+    post-auth {
+        Post-Auth-Type REJECT {
+            attr_filter.access_reject
+        }
+    }
+}
+"""
+
 CLIENTS = """
 client test-nas {
     ipaddr = 127.0.0.1
@@ -108,15 +195,22 @@ def free_port(kind=socket.SOCK_DGRAM):
 
 
 class FreeRadius:
-    def __init__(self, odoo_url, api_user, api_key, secret="nas-secret"):
+    """REST mode by default; ``sql`` (a dict of db_host, db_port, db_user,
+    db_password, db_name) for SQL mode."""
+
+    def __init__(self, odoo_url, api_user, api_key, secret="nas-secret", sql=None):
         self.values = {
-            "uri": odoo_url.rstrip("/"),
+            "uri": (odoo_url or "").rstrip("/"),
             "user": api_user,
             "key": api_key,
             "secret": secret,
             "auth_port": free_port(),
             "acct_port": free_port(),
+            "pool_start": 1,
+            "pool_max": 4,
+            **(sql or {}),
         }
+        self.sql = bool(sql)
         self.secret = secret
         self.workdir = None
         self.process = None
@@ -125,8 +219,13 @@ class FreeRadius:
         for tool in ("freeradius", "radclient"):
             if not shutil.which(tool):
                 return tool
-        if not os.path.exists("/usr/lib/freeradius/rlm_rest.so"):
-            return "freeradius-rest"
+        module, package = (
+            ("rlm_sql_postgresql", "freeradius-postgresql")
+            if self.sql
+            else ("rlm_rest", "freeradius-rest")
+        )
+        if not os.path.exists(f"/usr/lib/freeradius/{module}.so"):
+            return package
         return None
 
     def _write(self, relative, text):
@@ -150,8 +249,12 @@ class FreeRadius:
             path = os.path.join(self.raddb, relative)
             if os.path.lexists(path):
                 os.unlink(path)
-        self._write("mods-enabled/rest", REST_MODULE)
-        self._write("sites-enabled/odoo-isp", SITE)
+        if self.sql:
+            self._write("mods-enabled/sql", SQL_MODULE)
+            self._write("sites-enabled/odoo-isp", SQL_SITE)
+        else:
+            self._write("mods-enabled/rest", REST_MODULE)
+            self._write("sites-enabled/odoo-isp", SITE)
         self._write("clients.conf", CLIENTS)
         conf = os.path.join(self.raddb, "radiusd.conf")
         with open(conf) as handle:

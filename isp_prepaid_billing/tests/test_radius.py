@@ -396,6 +396,31 @@ class TestRadiusEndpoints(RadiusCase):
             response.json()["control:Cleartext-Password"]["value"], "pw-safe1"
         )
 
+    def test_authorize_reads_on_a_read_only_cursor_accounting_writes_at_once(self):
+        """Authorize runs on a read-only cursor (the replica when Odoo has
+        one); accounting goes to the primary first, not after a failed write."""
+        self.subscriber("ro1")
+        seen = {}
+        decision = type(self.env["contract.line"])._isp_radius_decision
+
+        def spy(line, date):
+            seen["readonly"] = line.env.cr.readonly
+            return decision(line, date)
+
+        self.patch(type(self.env["contract.line"]), "_isp_radius_decision", spy)
+        body = self.request_body(**{"User-Name": "ro1", "NAS-IP-Address": "127.0.0.1"})
+        self.assertEqual(self.post("/isp/radius/authorize", body).status_code, 200)
+        self.assertIs(seen["readonly"], True)
+
+        body["Acct-Status-Type"] = {"type": "integer", "value": ["Start"]}
+        body["Acct-Session-Id"] = {"type": "string", "value": ["ro-1"]}
+        with self.assertNoLogs("odoo.http", "WARNING"):
+            response = self.post("/isp/radius/accounting", body)
+        self.assertEqual(response.status_code, 204)
+        self.assertEqual(
+            self.env["isp.radius.session"].search_count([("username", "=", "ro1")]), 1
+        )
+
     def test_address_list_of_blocked_subscribers(self):
         blocked = self.subscriber("bl1", "blocked")
         active = self.subscriber("ok1")
