@@ -295,6 +295,7 @@ def main():
     parser.add_argument("--modes", default="sql,rest")
     parser.add_argument("--billing-days", default=BILLING_DAYS)
     parser.add_argument("--idle", action="store_true", help="no billing day during the storm")
+    parser.add_argument("--schema", default="radius", help="where FreeRADIUS reads (SQL mode)")
     parser.add_argument(
         "--reuse", action="store_true",
         help="keep the subscribers already seeded (another run on the same database)")
@@ -328,7 +329,7 @@ def main():
             "db_port": config["db_port"] or 5432, "db_name": args.database,
             "db_user": role, "db_password": password,
             # as many connections as FreeRADIUS threads, each planned before the storm
-            "pool_start": 32, "pool_max": 32,
+            "pool_start": 32, "pool_max": 32, "schema": args.schema,
         })
         radius.start()
         try:

@@ -106,14 +106,14 @@ sql {
     radius_db = "%(db_name)s"
     # the driver's own escaping: a login is looked up as it is written
     auto_escape = yes
-    acct_table1 = "radius.radacct"
-    acct_table2 = "radius.radacct"
-    postauth_table = "radius.radpostauth"
-    authcheck_table = "radius.radcheck"
-    groupcheck_table = "radius.radgroupcheck"
-    authreply_table = "radius.radreply"
-    groupreply_table = "radius.radgroupreply"
-    usergroup_table = "radius.radusergroup"
+    acct_table1 = "%(schema)s.radacct"
+    acct_table2 = "%(schema)s.radacct"
+    postauth_table = "%(schema)s.radpostauth"
+    authcheck_table = "%(schema)s.radcheck"
+    groupcheck_table = "%(schema)s.radgroupcheck"
+    authreply_table = "%(schema)s.radreply"
+    groupreply_table = "%(schema)s.radgroupreply"
+    usergroup_table = "%(schema)s.radusergroup"
     read_groups = yes
     delete_stale_sessions = yes
     postgresql {
@@ -207,6 +207,7 @@ class FreeRadius:
             "auth_port": free_port(),
             "acct_port": free_port(),
             "pool_start": 1,
+            "schema": "radius",
             "pool_max": 4,
             **(sql or {}),
         }
