@@ -66,6 +66,16 @@ class StatusDecision:
     reason: str
 
 
+@dataclass
+class CutoffHold:
+    """A block or deactivation that waits: until which day (inclusive), by which
+    rule, and why in words."""
+
+    until: object
+    rule: str  # e.g. working_day | cutoff_hour | promise | throttle
+    reason: str
+
+
 class IspBillingEngine(models.AbstractModel):
     _name = "isp.billing.engine"
     _description = "ISP billing engine"
@@ -994,6 +1004,7 @@ class IspBillingEngine(models.AbstractModel):
                 partner.isp_status == "active"
                 and lapsed
                 and not partner.isp_do_not_block
+                and not self._cutoff_hold(partner, "block", date)
             ):
                 partner._isp_set_status(
                     "blocked",
@@ -1196,10 +1207,22 @@ class IspBillingEngine(models.AbstractModel):
         return decisions
 
     @api.model
+    def _cutoff_hold(self, partner, action, date):
+        """Why a ``block`` or ``deactivate`` of ``partner`` due on ``date`` waits,
+        as a ``CutoffHold``, or ``None`` when it goes ahead. Every rule that delays
+        a cut-off (working days, promises to pay, a throttle period) answers here,
+        so the crons and the explanations read the same rules."""
+        return None
+
+    @api.model
     def _apply_status(self, decisions, date):
         blocked = self.env["res.partner"]
         for decision in decisions:
             partner = decision.partner
+            if decision.action in ("block", "deactivate") and self._cutoff_hold(
+                partner, decision.action, date
+            ):
+                continue
             if decision.action == "block":
                 blocked |= partner._isp_set_status("blocked", decision.reason, date)
             elif decision.action == "deactivate":
