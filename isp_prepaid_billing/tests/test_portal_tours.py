@@ -156,6 +156,7 @@ class TestPortalTours(IspPortalCase, HttpCase):
         self.assertEqual(mail.recipient_ids, customer)
         url = re.search(r'href="([^"]*/isp/pay/[^"]+)"', mail.body_html).group(1)
         self.start_tour(urlparse(url).path, "isp_suspended_link_pay")
+        self.env.invalidate_all()
         self.assertStatus(customer, "active")
         self.assertBalance(customer, 0.0)
         self.assertEqual(customer.isp_paid_until, self.today + relativedelta(months=1, days=-1))

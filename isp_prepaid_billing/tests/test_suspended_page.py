@@ -57,6 +57,13 @@ class TestSuspendedPage(IspPortalCase, HttpCase):
 
     # === HELPERS === #
 
+    def url_open(self, *args, **kwargs):
+        # What the server wrote is read again, not taken from this test's cache.
+        self.env.flush_all()
+        response = super().url_open(*args, **kwargs)
+        self.env.invalidate_all()
+        return response
+
     def post_form(self, route, **data):
         page = self.url_open("/isp/suspended").text
         token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
