@@ -106,13 +106,6 @@ SELECT COALESCE(l.isp_radius_password, '')::text,
      END AS value
      OFFSET 0  -- computed once, not inlined in each test below
  ) state
- CROSS JOIN LATERAL (
-     SELECT CASE
-         WHEN l.isp_radius_disabled OR NOT c.active OR l.is_canceled THEN 'disabled'
-         WHEN c.isp_cancel_date < day.today THEN 'ended'
-         WHEN NOT COALESCE(p.isp_billing_enabled, false) THEN 'no_service'
-         WHEN state.value = 'inactive' THEN 'inactive'
-         WHEN state.value = 'new' THEN 'new'
  -- contract.line._isp_in_effect: a plan ordered for a later day leaves the
  -- one it replaces in effect until then
  CROSS JOIN LATERAL (
