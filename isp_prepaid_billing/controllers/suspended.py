@@ -197,7 +197,10 @@ class IspSuspendedPortal(IspPortal):
             request.env["payment.provider"]
             .sudo()
             ._get_compatible_providers(
-                link.company_id.id, customer.id, offer["amount"], currency_id=currency.id
+                link.company_id.id,
+                customer.id,
+                offer["amount"],
+                currency_id=currency.id,
             )
         )
         methods = (

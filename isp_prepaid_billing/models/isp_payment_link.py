@@ -113,6 +113,7 @@ class IspPaymentLink(models.Model):
             )
         )
         link._isp_send(token)
+        _logger.info("Payment link %s sent to partner %s", link.id, customer.id)
         return link, None
 
     @api.model

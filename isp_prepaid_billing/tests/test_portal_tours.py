@@ -159,5 +159,9 @@ class TestPortalTours(IspPortalCase, HttpCase):
         self.env.invalidate_all()
         self.assertStatus(customer, "active")
         self.assertBalance(customer, 0.0)
-        self.assertEqual(customer.isp_paid_until, self.today + relativedelta(months=1, days=-1))
-        self.assertEqual(self.online_payments(customer).payment_transaction_id, link.transaction_id)
+        self.assertEqual(
+            customer.isp_paid_until, self.today + relativedelta(months=1, days=-1)
+        )
+        self.assertEqual(
+            self.online_payments(customer).payment_transaction_id, link.transaction_id
+        )

@@ -79,7 +79,10 @@ class TestSuspendedPage(IspPortalCase, HttpCase):
     def link_mails(self, customer):
         self.env.invalidate_all()
         return self.env["mail.mail"].sudo().search(
-            [("model", "=", "isp.payment.link"), ("res_id", "in", self.links(customer).ids)]
+            [
+                ("model", "=", "isp.payment.link"),
+                ("res_id", "in", self.links(customer).ids),
+            ]
         )
 
     def link_path(self, customer):
@@ -91,7 +94,9 @@ class TestSuspendedPage(IspPortalCase, HttpCase):
     def json_call(self, route, params):
         response = self.url_open(
             route,
-            data=json.dumps({"jsonrpc": "2.0", "method": "call", "id": 0, "params": params}),
+            data=json.dumps(
+                {"jsonrpc": "2.0", "method": "call", "id": 0, "params": params}
+            ),
             headers={"Content-Type": "application/json"},
         )
         self.assertEqual(response.status_code, 200)
@@ -154,7 +159,8 @@ class TestSuspendedPage(IspPortalCase, HttpCase):
         token = self.link_path(self.alice).rsplit("/", 1)[1]
         self.env.flush_all()
         self.env.cr.execute(
-            "SELECT row_to_json(l)::text FROM isp_payment_link l WHERE id = %s", [link.id]
+            "SELECT row_to_json(l)::text FROM isp_payment_link l WHERE id = %s",
+            [link.id],
         )
         self.assertNotIn(token, self.env.cr.fetchone()[0])
 
