@@ -7,11 +7,11 @@ from urllib.parse import urlparse
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import fields
-from odoo.tests import HttpCase, tagged
+from odoo import SUPERUSER_ID, api, fields, sql_db
+from odoo.tests import BaseCase, HttpCase, get_db_name, tagged
 
 from ..tools import refill_codes
-from .common import IspPortalCase
+from .common import IspPortalCase, race_on_two_connections
 
 # The test client connects from loopback: that is the subscriber's address.
 ADDRESS = "127.0.0.1"
@@ -396,3 +396,35 @@ class TestSuspendedPage(IspPortalCase, HttpCase):
         )
         self.assertBalance(self.alice, 0.0)
         self.assertStatus(self.alice, "blocked")
+
+
+@tagged("post_install", "-at_install")
+class TestPaymentLinkConcurrency(BaseCase):
+    """Two payments started at once from one link (two browser tabs): only
+    one gets it, on committed data and real concurrent transactions."""
+
+    def test_a_link_is_taken_once(self):
+        db = get_db_name()
+        with sql_db.db_connect(db).cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            link = env["isp.payment.link"].create(
+                {
+                    "partner_id": env.ref("base.partner_admin").id,
+                    "company_id": env.ref("base.main_company").id,
+                    "token_hash": f"race-{id(self)}",
+                    "expires_on": fields.Datetime.now() + timedelta(minutes=10),
+                }
+            )
+            link_id = link.id
+            cr.commit()
+
+        def take(env):
+            return env["isp.payment.link"].browse(link_id)._isp_take()
+
+        try:
+            results = race_on_two_connections(self, take, "payment")
+            self.assertEqual(sorted(results), [False, True])
+        finally:
+            with sql_db.db_connect(db).cursor() as cr:
+                cr.execute("DELETE FROM isp_payment_link WHERE id = %s", [link_id])
+                cr.commit()
