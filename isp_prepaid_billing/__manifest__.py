@@ -54,6 +54,7 @@
         "views/account_payment_views.xml",
         "views/account_reconcile_model_views.xml",
         "views/isp_refill_card_views.xml",
+        "views/isp_payment_link_views.xml",
         "views/portal_templates.xml",
         "views/isp_radius_views.xml",
         "wizards/isp_customer_update_views.xml",

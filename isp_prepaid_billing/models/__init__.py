@@ -30,6 +30,7 @@ from . import isp_refill_card_batch
 from . import isp_refill_card
 from . import isp_refill_attempt
 from . import isp_refill_throttle
+from . import isp_payment_link
 from . import isp_network_profile
 from . import product_template
 from . import isp_radius_nas

@@ -135,8 +135,9 @@ class ContractLine(models.Model):
     def _isp_radius_decision(self, date):
         """``(status, body)`` answered to FreeRADIUS for this login on ``date``:
         200 with the password and the plan's attributes (active), 200 into the
-        suspended pool (blocked or paused, unless the company rejects them), or
-        401 with a Reply-Message (rejected). Reads only."""
+        suspended pool (blocked or paused, unless the plan's network profile,
+        or else the company, rejects them), or 401 with a Reply-Message
+        (rejected). Reads only."""
         if not self:
             return 401, self._isp_radius_reject(_("Unknown user."))
         self.ensure_one()
@@ -162,16 +163,16 @@ class ContractLine(models.Model):
                 "do_xlat": False,
             }
         }
+        profile = self.sudo()._isp_in_effect(date).product_id.product_tmpl_id.with_company(
+            company
+        ).isp_network_profile_id
         if state in ("blocked", "paused"):
-            if company.isp_radius_blocked_mode == "reject":
+            if profile._isp_blocked_mode(company) == "reject":
                 return 401, self._isp_radius_reject(
                     _("Service suspended: please pay to reconnect.")
                 )
             body.update(self._isp_radius_suspended(company))
             return 200, body
-        profile = self.sudo()._isp_in_effect(date).product_id.product_tmpl_id.with_company(
-            company
-        ).isp_network_profile_id
         body.update(profile._reply_attributes() if profile else {})
         return 200, body
 

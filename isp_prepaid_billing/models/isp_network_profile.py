@@ -26,6 +26,19 @@ class IspNetworkProfile(models.Model):
     address_list = fields.Char(
         help="Sent as Mikrotik-Address-List for active subscribers."
     )
+    blocked_mode = fields.Selection(
+        [
+            ("company", "Company default"),
+            ("pool", "Accept into the suspended pool"),
+            ("reject", "Reject"),
+        ],
+        string="When Blocked",
+        default="company",
+        required=True,
+        help="What the router does with this plan's blocked subscribers: the "
+        "company's choice (ISP settings), connect them into the suspended pool "
+        "(walled garden), or refuse the connection.",
+    )
     extra_attributes = fields.Text(
         help='More reply attributes, one per line: "Attribute = value", e.g. '
         '"Acct-Interim-Interval = 300".'
@@ -76,3 +89,10 @@ class IspNetworkProfile(models.Model):
         for attribute, value in self._reply_extra().items():
             reply[f"reply:{attribute}"] = {"value": value, "do_xlat": False}
         return reply
+
+    def _isp_blocked_mode(self, company):
+        """``pool`` or ``reject``: the profile's choice for blocked subscribers,
+        else (no profile, or "company default") the company's."""
+        if self and self.blocked_mode != "company":
+            return self.blocked_mode
+        return company.isp_radius_blocked_mode

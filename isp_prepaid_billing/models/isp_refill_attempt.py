@@ -3,6 +3,9 @@ from odoo import api, fields, models
 
 from .isp_refill_card import FAILURE_WINDOW
 
+# The results that count towards the rate limit: guesses.
+FAILURES = ("unknown", "no_customer")
+
 
 class IspRefillAttempt(models.Model):
     _name = "isp.refill.attempt"
@@ -21,6 +24,7 @@ class IspRefillAttempt(models.Model):
             ("used", "Already used"),
             ("disabled", "Disabled card"),
             ("expired", "Expired card"),
+            ("no_customer", "Unknown customer number"),
         ],
         readonly=True,
         required=True,
@@ -31,7 +35,7 @@ class IspRefillAttempt(models.Model):
         return self.create(
             {
                 "user_id": self.env.uid,
-                "partner_id": partner.id,
+                "partner_id": partner.id or False,
                 "company_id": (partner.isp_company_id or self.env.company).id,
                 "ip_address": ip_address,
                 "card_id": card.id,
@@ -40,26 +44,45 @@ class IspRefillAttempt(models.Model):
         )
 
     @api.model
-    def _isp_limit_keys(self, user, ip_address):
-        """The isp.refill.throttle keys the wrong codes of ``user`` at
-        ``ip_address`` are counted by."""
-        keys = [f"user:{user.id}"]
+    def _isp_counted_as(self, user, partner):
+        """``(key, domain)`` of whom the wrong codes are counted against: the
+        user; on the public suspended page, where everyone is the public user,
+        the customer whose number was typed; None for neither."""
+        if not user._is_public():
+            return f"user:{user.id}", [("user_id", "=", user.id)]
+        if partner:
+            return f"partner:{partner.id}", [
+                ("user_id", "=", user.id),
+                ("partner_id", "=", partner.id),
+            ]
+        return None
+
+    @api.model
+    def _isp_limit_keys(self, user, ip_address, partner=None):
+        """The isp.refill.throttle keys the wrong codes of ``user`` (or, for
+        the public user, of ``partner``) at ``ip_address`` are counted by."""
+        counted_as = self._isp_counted_as(user, partner)
+        keys = [counted_as[0]] if counted_as else []
         if ip_address:
             keys.append(f"ip:{ip_address}")
         return keys
 
     @api.model
-    def _isp_blocked_until(self, user, ip_address, company):
-        """When the user has used up their wrong codes, or everyone at the
-        address the address's (much higher) allowance, the moment the oldest of
-        them leaves the window; otherwise False.
+    def _isp_blocked_until(self, user, ip_address, company, partner=None):
+        """When the user (for the public user: the customer) has used up their
+        wrong codes, or everyone at the address the address's (much higher)
+        allowance, the moment the oldest of them leaves the window; otherwise
+        False.
 
         The user is what the limit is about: many subscribers share an address
         behind carrier-grade NAT, and one of them must not lock out the others.
         Codes are random and carry no card series, so a wrong code names no
         series to count against."""
         since = fields.Datetime.now() - FAILURE_WINDOW
-        limits = [([("user_id", "=", user.id)], company.isp_refill_max_failures)]
+        counted_as = self._isp_counted_as(user, partner)
+        limits = []
+        if counted_as:
+            limits.append((counted_as[1], company.isp_refill_max_failures))
         if ip_address:
             limits.append(
                 (
@@ -70,7 +93,7 @@ class IspRefillAttempt(models.Model):
         until = False
         for who, limit in limits:
             failures = self.search(
-                [*who, ("result", "=", "unknown"), ("create_date", ">=", since)],
+                [*who, ("result", "in", FAILURES), ("create_date", ">=", since)],
                 order="create_date desc",
                 limit=limit,
             )

@@ -6,7 +6,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..tools import refill_codes
+from ..tools import payment_reference, refill_codes
 from ..tools.staff import check_staff
 
 _logger = logging.getLogger(__name__)
@@ -98,16 +98,13 @@ class IspRefillCard(models.Model):
         # Counting the wrong codes and logging this attempt are one step: the
         # limiter keys stay taken until this transaction ends.
         self.env["isp.refill.throttle"].sudo()._isp_lock(
-            Attempt._isp_limit_keys(self.env.user, ip_address)
+            Attempt._isp_limit_keys(self.env.user, ip_address, partner)
         )
-        blocked_until = Attempt._isp_blocked_until(self.env.user, ip_address, company)
+        blocked_until = Attempt._isp_blocked_until(
+            self.env.user, ip_address, company, partner
+        )
         if blocked_until:
-            return None, _(
-                "Too many wrong codes. Try again after %(time)s.",
-                time=fields.Datetime.context_timestamp(self, blocked_until).strftime(
-                    "%H:%M"
-                ),
-            )
+            return None, self._isp_blocked_message(blocked_until)
         normalized = refill_codes.normalize(code)
         card = self.sudo().browse()
         if normalized:
@@ -131,6 +128,61 @@ class IspRefillCard(models.Model):
         payment = card._isp_create_payment(partner)
         Attempt._isp_log(partner, ip_address, card, "ok")
         return payment, None
+
+    @api.model
+    def _isp_blocked_message(self, blocked_until):
+        return _(
+            "Too many wrong codes. Try again after %(time)s.",
+            time=fields.Datetime.context_timestamp(self, blocked_until).strftime(
+                "%H:%M"
+            ),
+        )
+
+    @api.model
+    def _isp_redeem_by_number(self, number, code, ip_address):
+        """Redeem ``code`` for the customer whose number (payment reference)
+        is ``number``: the suspended page's redemption, for subscribers who
+        do not log in. Returns ``(payment, error)`` as ``_isp_redeem``; an
+        unknown number is logged and counts towards the address's limit."""
+        customer = self._isp_customer_of_number(number)
+        if customer:
+            return self._isp_redeem(code, customer, ip_address)
+        Attempt = self.env["isp.refill.attempt"].sudo()
+        self.env["isp.refill.throttle"].sudo()._isp_lock(
+            Attempt._isp_limit_keys(self.env.user, ip_address)
+        )
+        blocked_until = Attempt._isp_blocked_until(
+            self.env.user, ip_address, self.env.company
+        )
+        if blocked_until:
+            return None, self._isp_blocked_message(blocked_until)
+        Attempt._isp_log(customer, ip_address, self.browse(), "no_customer")
+        _logger.warning("Refill card refused (no customer) from %s", ip_address)
+        return None, _(
+            "There is no customer with this number. Check it on your invoice and "
+            "try again."
+        )
+
+    @api.model
+    def _isp_customer_of_number(self, number):
+        """The billed customer whose payment reference ``number`` is, typed
+        with or without the ISP prefix and separators; else an empty record."""
+        text = (number or "").strip()[:64] if isinstance(number, str) else ""
+        references = payment_reference.references_in(text) or (
+            payment_reference.references_in(f"{payment_reference.PREFIX}-{text}")
+            if text
+            else []
+        )
+        Partner = self.env["res.partner"].sudo()
+        if len(references) != 1:
+            return Partner
+        return Partner.search(
+            [
+                ("isp_payment_reference", "=", references[0]),
+                ("isp_billing_enabled", "=", True),
+            ],
+            limit=1,
+        )
 
     @api.model
     def _isp_redeem_error(self, card, company):

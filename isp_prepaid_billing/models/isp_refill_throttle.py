@@ -10,7 +10,9 @@ KEEP = timedelta(days=1)
 
 class IspRefillThrottle(models.Model):
     """One row per key the wrong refill codes are counted by (a user, an
-    address): what makes checking the count and logging an attempt one step.
+    address), and the payment links requested from the suspended page (a
+    customer, an address): what makes checking the count and logging an
+    attempt (creating a link) one step.
 
     Each redemption first writes the rows of its keys, in one order. A second
     redemption on a key waits for the first to end; as requests run in

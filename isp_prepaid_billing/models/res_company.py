@@ -230,6 +230,22 @@ class ResCompany(models.Model):
         "minutes. Many subscribers can share an address (carrier-grade NAT): keep it "
         "well above the limit per user, e.g. 10 times.",
     )
+    isp_payment_link_lifetime = fields.Integer(
+        string="Payment Link Lifetime (minutes)",
+        default=60,
+        help="How long a payment link sent from the suspended page can be used.",
+    )
+    isp_payment_link_max_requests = fields.Integer(
+        string="Payment Links per Subscriber",
+        default=3,
+        help="Payment links one subscriber may request from the suspended page in an "
+        "hour.",
+    )
+    isp_payment_link_max_requests_address = fields.Integer(
+        string="Payment Links per Address",
+        default=10,
+        help="Payment links all subscribers behind one address may request in an hour.",
+    )
     # Network (RADIUS)
     isp_radius_api_user = fields.Char(
         string="RADIUS API User",
@@ -353,6 +369,9 @@ class ResCompany(models.Model):
         "isp_topup_amounts",
         "isp_refill_max_failures",
         "isp_refill_max_failures_address",
+        "isp_payment_link_lifetime",
+        "isp_payment_link_max_requests",
+        "isp_payment_link_max_requests_address",
     )
     def _check_isp_portal_settings(self):
         for company in self:
@@ -372,6 +391,9 @@ class ResCompany(models.Model):
             company._isp_topup_choices()
             company._isp_check_range("isp_refill_max_failures", 1, 100)
             company._isp_check_range("isp_refill_max_failures_address", 1, 10000)
+            company._isp_check_range("isp_payment_link_lifetime", 5, 24 * 60)
+            company._isp_check_range("isp_payment_link_max_requests", 1, 100)
+            company._isp_check_range("isp_payment_link_max_requests_address", 1, 10000)
             if company.isp_refill_max_failures_address < company.isp_refill_max_failures:
                 raise ValidationError(
                     self.env._(

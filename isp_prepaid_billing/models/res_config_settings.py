@@ -164,6 +164,15 @@ class ResConfigSettings(models.TransientModel):
     isp_refill_max_failures_address = fields.Integer(
         related="company_id.isp_refill_max_failures_address", readonly=False
     )
+    isp_payment_link_lifetime = fields.Integer(
+        related="company_id.isp_payment_link_lifetime", readonly=False
+    )
+    isp_payment_link_max_requests = fields.Integer(
+        related="company_id.isp_payment_link_max_requests", readonly=False
+    )
+    isp_payment_link_max_requests_address = fields.Integer(
+        related="company_id.isp_payment_link_max_requests_address", readonly=False
+    )
     isp_radius_api_user = fields.Char(
         related="company_id.isp_radius_api_user", readonly=False
     )

@@ -34,6 +34,7 @@ STAFF_ONLY = {
     "isp.refill.card.batch": lambda customer: [("reseller_id", "=", customer.id)],
     "isp.refill.card": lambda customer: [("batch_id.reseller_id", "=", customer.id)],
     "isp.refill.attempt": lambda customer: [("partner_id", "=", customer.id)],
+    "isp.payment.link": lambda customer: [("partner_id", "=", customer.id)],
     "isp.radius.nas": lambda customer: [("name", "=", customer.name)],
     "isp.radius.session": lambda customer: [("partner_id", "=", customer.id)],
     "isp.radius.disconnect": lambda customer: [("partner_id", "=", customer.id)],
@@ -125,6 +126,15 @@ class TestPortalRecordRules(IspPortalCase, HttpCase):
             }
         )
         env["isp.refill.card"]._isp_redeem("AAAA-AAAA-AAAA-AAAA", customer, address)
+        env["isp.payment.link"].sudo().create(
+            {
+                "partner_id": customer.id,
+                "company_id": cls.company.id,
+                "token_hash": f"rules-{slug}",
+                "expires_on": "2026-03-21 12:00:00",
+                "ip_address": address,
+            }
+        )
         env["isp.radius.nas"].create(
             {"name": name, "ip_address": address, "secret": "s3cret"}
         )

@@ -1,4 +1,7 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
+import re
+from urllib.parse import urlparse
+
 from dateutil.relativedelta import relativedelta
 
 from odoo import Command, fields
@@ -120,3 +123,45 @@ class TestPortalTours(IspPortalCase, HttpCase):
         )
         self.assertEqual(sorted(attempts.mapped("result")), ["ok", "unknown"])
         self.assertTrue(all(attempts.mapped("ip_address")))
+
+    def test_pay_from_the_suspended_page_through_the_emailed_link(self):
+        """No login: the connection's address names the subscriber, the link
+        goes to their e-mail, and paying through it reactivates at once."""
+        customer = self.make_subscriber("Tom Walled", email="tom@example.com")
+        started = self.today - relativedelta(months=1)
+        contract = self.make_subscription(customer, price=30.0, date_start=started)
+        self.pay(customer, 30.0, started)
+        self.run_engine(customer, started)
+        self.run_engine(customer, self.today)
+        self.assertStatus(customer, "blocked")
+        # The browser connects from loopback: the session's address.
+        self.env["isp.radius.session"]._isp_record(
+            self.company,
+            {
+                "unique_id": "tour-tom",
+                "line_id": contract.contract_line_ids.id,
+                "partner_id": customer.id,
+                "username": "tom-ppp",
+                "framed_ip": "127.0.0.1",
+            },
+            "start",
+        )
+        self.start_tour("/isp/suspended", "isp_suspended_request_link")
+        link = self.env["isp.payment.link"].sudo().search(
+            [("partner_id", "=", customer.id)]
+        )
+        mail = self.env["mail.mail"].sudo().search(
+            [("model", "=", "isp.payment.link"), ("res_id", "=", link.id)]
+        )
+        self.assertEqual(mail.recipient_ids, customer)
+        url = re.search(r'href="([^"]*/isp/pay/[^"]+)"', mail.body_html).group(1)
+        self.start_tour(urlparse(url).path, "isp_suspended_link_pay")
+        self.env.invalidate_all()
+        self.assertStatus(customer, "active")
+        self.assertBalance(customer, 0.0)
+        self.assertEqual(
+            customer.isp_paid_until, self.today + relativedelta(months=1, days=-1)
+        )
+        self.assertEqual(
+            self.online_payments(customer).payment_transaction_id, link.transaction_id
+        )

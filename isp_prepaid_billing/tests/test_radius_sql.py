@@ -214,6 +214,78 @@ class TestRadiusSqlViews(RadiusCase):
                     ("reject", {"Reply-Message": "Service suspended: please pay to reconnect."}),
                 )
 
+    def rest_endpoint(self, login):
+        """``(status, reply)`` of /isp/radius/authorize over HTTP."""
+        self.env.flush_all()
+        response = self.post(
+            "/isp/radius/authorize",
+            {
+                "User-Name": {"type": "string", "value": [login]},
+                "NAS-IP-Address": {"type": "string", "value": ["127.0.0.1"]},
+            },
+        )
+        return response.status_code, response.json()
+
+    def test_each_plan_chooses_reject_or_the_suspended_pool(self):
+        """Blocked customers of a daily plan cannot connect, those of a
+        monthly plan get the suspended pool; a profile left on "company
+        default" follows the company. REST and SQL answer alike."""
+        daily_profile = self.env["isp.network.profile"].create(
+            {
+                "name": "Daily 10",
+                "company_id": self.company.id,
+                "rate_limit": "10M/10M",
+                "blocked_mode": "reject",
+            }
+        )
+        daily_plan = self.env["product.product"].create(
+            {"name": "Daily 10 Mbit/s", "type": "service", "list_price": 1.0}
+        )
+        daily_plan.product_tmpl_id.with_company(
+            self.company
+        ).isp_network_profile_id = daily_profile
+        self.profile_300.blocked_mode = "pool"
+        self.assertEqual(self.profile.blocked_mode, "company")
+        for login, plan in (
+            ("daily1", daily_plan),
+            ("monthly1", self.plan_300),
+            ("default1", self.plan),
+        ):
+            customer = self.subscriber(login, "blocked")
+            customer.isp_contract_ids.contract_line_ids.product_id = plan
+        self.subscriber("active2").isp_contract_ids.contract_line_ids.product_id = (
+            daily_plan
+        )
+
+        suspended = "Service suspended: please pay to reconnect."
+        for company_mode in ("pool", "reject"):
+            self.company.isp_radius_blocked_mode = company_mode
+            expected = {
+                "daily1": "reject",
+                "monthly1": "accept",
+                "default1": "reject" if company_mode == "reject" else "accept",
+                "active2": "accept",
+            }
+            for login, outcome in expected.items():
+                with self.subTest(login=login, company=company_mode):
+                    answer = self.sql_answer(login)
+                    self.assertEqual(answer, self.rest_answer(login))
+                    self.assertEqual(answer[0], outcome)
+                    status, body = self.rest_endpoint(login)
+                    self.assertEqual(status, 200 if outcome == "accept" else 401)
+                    if login == "active2":
+                        self.assertEqual(answer[2]["Mikrotik-Rate-Limit"], "10M/10M")
+                    elif outcome == "accept":
+                        self.assertEqual(answer[2]["Framed-Pool"], "suspended")
+                        self.assertEqual(
+                            body["reply:Framed-Pool"]["value"], "suspended"
+                        )
+                    else:
+                        self.assertEqual(answer[1], {"Reply-Message": suspended})
+                        self.assertEqual(
+                            body["reply:Reply-Message"]["value"], suspended
+                        )
+
     def test_a_status_change_reaches_the_views_in_its_own_transaction(self):
         customer = self.subscriber("move1")
         group = f"isp-profile-{self.profile.id}"

@@ -71,19 +71,7 @@ RETURN QUERY
 SELECT COALESCE(l.isp_radius_password, '')::text,
        COALESCE(p.lang, 'en_US')::text,
        verdict.value,
-       COALESCE(
-           (pt.isp_network_profile_id ->> co.id::text)::integer,
-           (SELECT d.json_value::integer
-              FROM ir_default d
-              JOIN ir_model_fields f ON f.id = d.field_id
-             WHERE f.model = 'product.template'
-               AND f.name = 'isp_network_profile_id'
-               AND d.user_id IS NULL
-               AND d.condition IS NULL
-               AND (d.company_id IS NULL OR d.company_id = co.id)
-             ORDER BY d.company_id, d.id
-             LIMIT 1)
-       ),
+       profile.id,
        (SELECT m.message
           FROM {SCHEMA}.isp_message m
          WHERE m.code = replace(verdict.value, 'suspended_reject', 'suspended')
@@ -118,20 +106,6 @@ SELECT COALESCE(l.isp_radius_password, '')::text,
      END AS value
      OFFSET 0  -- computed once, not inlined in each test below
  ) state
- CROSS JOIN LATERAL (
-     SELECT CASE
-         WHEN l.isp_radius_disabled OR NOT c.active OR l.is_canceled THEN 'disabled'
-         WHEN c.isp_cancel_date < day.today THEN 'ended'
-         WHEN NOT COALESCE(p.isp_billing_enabled, false) THEN 'no_service'
-         WHEN state.value = 'inactive' THEN 'inactive'
-         WHEN state.value = 'new' THEN 'new'
-         WHEN state.value IN ('blocked', 'paused')
-              AND co.isp_radius_blocked_mode = 'reject' THEN 'suspended_reject'
-         WHEN state.value IN ('blocked', 'paused') THEN 'suspended'
-         ELSE 'active'
-     END AS value
-     OFFSET 0
- ) verdict
  -- contract.line._isp_in_effect: a plan ordered for a later day leaves the
  -- one it replaces in effect until then
  CROSS JOIN LATERAL (
@@ -147,6 +121,42 @@ SELECT COALESCE(l.isp_radius_password, '')::text,
  ) effect
   LEFT JOIN product_product pp ON pp.id = effect.product_id
   LEFT JOIN product_template pt ON pt.id = pp.product_tmpl_id
+ -- the plan's network profile: the company's value of the product, else the
+ -- field's default
+ CROSS JOIN LATERAL (
+     SELECT COALESCE(
+         (pt.isp_network_profile_id ->> co.id::text)::integer,
+         (SELECT d.json_value::integer
+            FROM ir_default d
+            JOIN ir_model_fields f ON f.id = d.field_id
+           WHERE f.model = 'product.template'
+             AND f.name = 'isp_network_profile_id'
+             AND d.user_id IS NULL
+             AND d.condition IS NULL
+             AND (d.company_id IS NULL OR d.company_id = co.id)
+           ORDER BY d.company_id, d.id
+           LIMIT 1)
+     ) AS id
+ ) profile
+  LEFT JOIN isp_network_profile np ON np.id = profile.id
+ CROSS JOIN LATERAL (
+     SELECT CASE
+         WHEN l.isp_radius_disabled OR NOT c.active OR l.is_canceled THEN 'disabled'
+         WHEN c.isp_cancel_date < day.today THEN 'ended'
+         WHEN NOT COALESCE(p.isp_billing_enabled, false) THEN 'no_service'
+         WHEN state.value = 'inactive' THEN 'inactive'
+         WHEN state.value = 'new' THEN 'new'
+         -- isp.network.profile._isp_blocked_mode: the plan's profile, else
+         -- the company
+         WHEN state.value IN ('blocked', 'paused')
+              AND COALESCE(NULLIF(np.blocked_mode, 'company'),
+                           co.isp_radius_blocked_mode) = 'reject'
+         THEN 'suspended_reject'
+         WHEN state.value IN ('blocked', 'paused') THEN 'suspended'
+         ELSE 'active'
+     END AS value
+     OFFSET 0
+ ) verdict
  WHERE l.id = line;
 END
 $$;

@@ -204,3 +204,43 @@ registry.category("web_tour.tours").add("isp_portal_plan_change", {
         },
     ],
 });
+
+// The walled garden, without logging in: ask for a payment link...
+registry.category("web_tour.tours").add("isp_suspended_request_link", {
+    url: "/isp/suspended",
+    steps: () => [
+        {
+            content: "The connection is recognised",
+            trigger: ".o_isp_recognised",
+        },
+        {
+            content: "Ask for a payment link",
+            trigger: "button.o_isp_request_link",
+            run: "click",
+            expectUnloadPage: true,
+        },
+        {
+            content: "The link was sent to the e-mail on file",
+            trigger: ".o_isp_link_sent",
+        },
+    ],
+});
+
+// ... then open it from the e-mail and pay the reactivation.
+registry.category("web_tour.tours").add("isp_suspended_link_pay", {
+    steps: () => [
+        {
+            content: "The account is named, masked",
+            trigger: ".o_isp_masked_name:contains(T***)",
+        },
+        {
+            content: "Reactivating costs one month",
+            trigger: ".o_isp_amount_due:contains(30.00)",
+        },
+        ...payWithDemo(),
+        {
+            content: "Back on the link's page: paid, and active again",
+            trigger: ".o_isp_link_paid .o_isp_link_active",
+        },
+    ],
+});

@@ -1,0 +1,430 @@
+# License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
+import json
+import re
+import secrets
+from datetime import timedelta
+from urllib.parse import urlparse
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import SUPERUSER_ID, api, fields, sql_db
+from odoo.tests import BaseCase, HttpCase, get_db_name, tagged
+
+from ..tools import refill_codes
+from .common import IspPortalCase, race_on_two_connections
+
+# The test client connects from loopback: that is the subscriber's address.
+ADDRESS = "127.0.0.1"
+CARD_CODE = "7V3K-9QWX-2MHP-4RTA"
+
+
+@tagged("post_install", "-at_install")
+class TestSuspendedPage(IspPortalCase, HttpCase):
+    """The walled garden without a password: a payment link sent to the
+    e-mail on file of the subscriber the connection belongs to, and refill
+    cards by customer number."""
+
+    def setUp(self):
+        super().setUp()
+        self.today = fields.Date.context_today(self.env.user)
+        self.company.write({"isp_topup_amounts": "20, 50"})
+        self.alice = self.lapsed_subscriber("Alice Walled", "alice@example.com")
+        self.session = self.open_session(self.alice, "alice-ppp", ADDRESS)
+
+    def lapsed_subscriber(self, name, email):
+        """A prepaid subscriber whose month ran out today without money."""
+        customer = self.make_subscriber(name, email=email)
+        started = self.today - relativedelta(months=1)
+        self.make_subscription(customer, price=30.0, date_start=started)
+        self.pay(customer, 30.0, started)
+        self.run_engine(customer, started)
+        self.run_engine(customer, self.today)
+        self.assertStatus(customer, "blocked")
+        return customer
+
+    def open_session(self, customer, login, address):
+        return self.env["isp.radius.session"]._isp_record(
+            self.company,
+            {
+                "unique_id": f"walled-{login}",
+                "line_id": customer.isp_contract_ids.contract_line_ids.id,
+                "partner_id": customer.id,
+                "username": login,
+                "framed_ip": address,
+            },
+            "start",
+        )
+
+    # === HELPERS === #
+
+    def url_open(self, *args, **kwargs):
+        # What the server wrote is read again, not taken from this test's cache.
+        self.env.flush_all()
+        response = super().url_open(*args, **kwargs)
+        self.env.invalidate_all()
+        return response
+
+    def post_form(self, route, **data):
+        page = self.url_open("/isp/suspended").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+        return self.url_open(route, data={**data, "csrf_token": token})
+
+    def request_link(self, **data):
+        return self.post_form("/isp/suspended/link", **data)
+
+    def links(self, customer=None):
+        domain = [("partner_id", "=", customer.id)] if customer else []
+        return self.env["isp.payment.link"].sudo().search(domain)
+
+    def link_mails(self, customer):
+        self.env.invalidate_all()
+        return self.env["mail.mail"].sudo().search(
+            [
+                ("model", "=", "isp.payment.link"),
+                ("res_id", "in", self.links(customer).ids),
+            ]
+        )
+
+    def link_path(self, customer):
+        """The path of the link in the last e-mail queued for ``customer``."""
+        body = self.link_mails(customer)[:1].body_html
+        url = re.search(r'href="([^"]*/isp/pay/[^"]+)"', body).group(1)
+        return urlparse(url).path
+
+    def json_call(self, route, params):
+        response = self.url_open(
+            route,
+            data=json.dumps(
+                {"jsonrpc": "2.0", "method": "call", "id": 0, "params": params}
+            ),
+            headers={"Content-Type": "application/json"},
+        )
+        self.assertEqual(response.status_code, 200)
+        answer = response.json()
+        return answer.get("result"), answer.get("error", {}).get("data")
+
+    def pay_from(self, path, purpose="reactivate", periods=1):
+        """Start the payment of the link page at ``path`` as its form does."""
+        page = self.url_open(f"{path}?purpose={purpose}&periods={periods}").text
+        route = page.split('data-transaction-route="')[1].split('"')[0]
+        access_token = page.split('data-access-token="')[1].split('"')[0]
+        return self.json_call(
+            route,
+            {
+                "provider_id": self.provider.id,
+                "payment_method_id": self.demo_method.id,
+                "token_id": None,
+                "amount": 30.0,
+                "flow": "direct",
+                "tokenization_requested": False,
+                "landing_route": "/elsewhere",
+                "is_validation": False,
+                "access_token": access_token,
+            },
+        )
+
+    @staticmethod
+    def amount_due(page):
+        return re.search(r"o_isp_amount_due.*?</strong>", page, re.S).group(0)
+
+    def transactions(self, customer):
+        return self.env["payment.transaction"].sudo().search(
+            [("partner_id", "=", customer.id)]
+        )
+
+    # === PAYMENT LINK === #
+
+    def test_the_link_goes_to_the_contact_on_file_only(self):
+        page = self.url_open("/isp/suspended").text
+        self.assertIn("o_isp_request_link", page)
+        self.assertNotIn("Alice", page)
+        response = self.request_link(email="mallory@example.com", partner_id=999)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("o_isp_link_sent", response.text)
+        self.assertNotIn("alice@example.com", response.text)
+        mail = self.link_mails(self.alice)
+        self.assertEqual(len(mail), 1)
+        self.assertEqual(mail.recipient_ids, self.alice)
+        self.assertFalse(mail.email_to)
+        self.assertNotIn("mallory", mail.body_html)
+        link = self.links(self.alice)
+        self.assertEqual(link.ip_address, ADDRESS)
+        self.assertEqual(link.sent_by, "email")
+        # Valid for the company's lifetime; only a hash of the token is kept.
+        self.assertAlmostEqual(
+            link.expires_on,
+            link.create_date + timedelta(minutes=60),
+            delta=timedelta(seconds=5),
+        )
+        token = self.link_path(self.alice).rsplit("/", 1)[1]
+        self.env.flush_all()
+        self.env.cr.execute(
+            "SELECT row_to_json(l)::text FROM isp_payment_link l WHERE id = %s",
+            [link.id],
+        )
+        self.assertNotIn(token, self.env.cr.fetchone()[0])
+
+    def test_the_link_page_shows_what_to_pay_and_no_account_data(self):
+        self.request_link()
+        path = self.link_path(self.alice)
+        response = self.url_open(path)
+        self.assertEqual(response.status_code, 200)
+        page = response.text
+        self.assertIn("A*** W***", page)
+        self.assertNotIn("Alice", page)
+        self.assertNotIn("alice@example.com", page)
+        self.assertNotIn("Balance", page)
+        self.assertIn("30.00", self.amount_due(page))
+        # Top-up choices, with the payment form for the one chosen.
+        page = self.url_open(f"{path}?purpose=topup&amount=50").text
+        self.assertIn("50.00", self.amount_due(page))
+        self.assertIn('data-transaction-route="/isp/pay/', page)
+
+    def test_paying_through_the_link_reactivates_at_once(self):
+        self.request_link()
+        path = self.link_path(self.alice)
+        result, error = self.pay_from(path)
+        self.assertFalse(error)
+        tx = self.transactions(self.alice)
+        self.assertEqual(len(tx), 1)
+        self.assertEqual(tx.isp_purpose, "reactivate")
+        self.assertMoney(tx.amount, 30.0)
+        self.assertEqual(tx.landing_route, path)
+        self.assertEqual(self.links(self.alice).transaction_id, tx)
+        self.provider_says(tx)
+        self.assertStatus(self.alice, "active")
+        self.assertEqual(len(self.online_payments(self.alice)), 1)
+        page = self.url_open(path).text
+        self.assertIn("o_isp_link_paid", page)
+        self.assertIn("o_isp_link_active", page)
+
+    def test_a_link_pays_once(self):
+        self.request_link()
+        path = self.link_path(self.alice)
+        __, error = self.pay_from(path)
+        self.assertFalse(error)
+        response = self.url_open(path)
+        self.assertEqual(response.status_code, 410)
+        self.assertIn("already used", response.text)
+        # The form of a page opened before the first payment is refused too.
+        __, error = self.json_call(
+            f"{path}/transaction/reactivate/1",
+            {
+                "provider_id": self.provider.id,
+                "payment_method_id": self.demo_method.id,
+                "flow": "direct",
+                "amount": 30.0,
+                "access_token": "x",
+            },
+        )
+        self.assertIn("already used", error["message"])
+        self.assertEqual(len(self.transactions(self.alice)), 1)
+
+    def test_an_expired_link_is_refused(self):
+        self.request_link()
+        path = self.link_path(self.alice)
+        page = self.url_open(f"{path}?purpose=reactivate").text
+        route = page.split('data-transaction-route="')[1].split('"')[0]
+        self.links(self.alice).expires_on = fields.Datetime.now() - timedelta(minutes=1)
+        response = self.url_open(path)
+        self.assertEqual(response.status_code, 410)
+        self.assertIn("expired", response.text)
+        self.assertNotIn("o_isp_amount_due", response.text)
+        __, error = self.json_call(
+            route,
+            {
+                "provider_id": self.provider.id,
+                "payment_method_id": self.demo_method.id,
+                "flow": "direct",
+                "amount": 30.0,
+                "access_token": page.split('data-access-token="')[1].split('"')[0],
+            },
+        )
+        self.assertIn("expired", error["message"])
+        self.assertFalse(self.transactions(self.alice))
+        self.assertFalse(self.links(self.alice).used_on)
+
+    def test_a_forged_token_finds_nothing(self):
+        self.request_link()
+        for token in (secrets.token_urlsafe(32), "short", "x" * 300):
+            with self.subTest(token=token):
+                response = self.url_open(f"/isp/pay/{token}")
+                self.assertEqual(response.status_code, 404)
+                self.assertIn("not valid", response.text)
+                self.assertNotIn("A*** W***", response.text)
+                __, error = self.json_call(
+                    f"/isp/pay/{token}/transaction/reactivate/1",
+                    {"flow": "direct", "amount": 30.0},
+                )
+                self.assertIn("not valid", error["message"])
+        self.assertFalse(self.transactions(self.alice))
+
+    def test_a_tampered_amount_is_refused(self):
+        self.request_link()
+        path = self.link_path(self.alice)
+        page = self.url_open(f"{path}?purpose=topup&amount=50").text
+        access_token = page.split('data-access-token="')[1].split('"')[0]
+        __, error = self.json_call(
+            f"{path}/transaction/topup/1",
+            {
+                "provider_id": self.provider.id,
+                "payment_method_id": self.demo_method.id,
+                "flow": "direct",
+                "amount": 20.0,
+                "access_token": access_token,
+            },
+        )
+        self.assertIn("has changed", error["message"])
+        self.assertFalse(self.transactions(self.alice))
+        self.assertFalse(self.links(self.alice).used_on)
+
+    def test_links_are_rate_limited_per_subscriber_and_per_address(self):
+        self.company.write(
+            {
+                "isp_payment_link_max_requests": 2,
+                "isp_payment_link_max_requests_address": 3,
+            }
+        )
+        for __ in range(2):
+            self.assertEqual(self.request_link().status_code, 200)
+        response = self.request_link()
+        self.assertEqual(response.status_code, 429)
+        self.assertIn("Too many payment links", response.text)
+        self.assertEqual(len(self.links(self.alice)), 2)
+        self.assertEqual(len(self.link_mails(self.alice)), 2)
+        # Another subscriber behind the same address: one more, then none.
+        bob = self.lapsed_subscriber("Bob Walled", "bob@example.com")
+        self.session.sudo().write({"partner_id": bob.id})
+        self.assertEqual(self.request_link().status_code, 200)
+        self.assertEqual(self.request_link().status_code, 429)
+        self.assertEqual(len(self.links(bob)), 1)
+
+    def test_an_unknown_address_gets_nothing(self):
+        self.session.sudo().write({"framed_ip": "100.64.9.9"})
+        page = self.url_open("/isp/suspended").text
+        self.assertNotIn("o_isp_request_link", page)
+        response = self.request_link()
+        self.assertEqual(response.status_code, 403)
+        self.assertIn("does not belong to a subscriber", response.text)
+        self.assertFalse(self.links())
+        self.assertFalse(self.link_mails(self.alice))
+
+    def test_no_email_on_file_no_link(self):
+        self.alice.email = False
+        response = self.request_link()
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("no e-mail address", response.text)
+        self.assertFalse(self.links())
+
+    # === REFILL CARD BY CUSTOMER NUMBER === #
+
+    def make_card(self, code=CARD_CODE, value=25.0):
+        batch = self.env["isp.refill.card.batch"].create(
+            {
+                "name": "WALLED",
+                "company_id": self.company.id,
+                "currency_id": self.currency.id,
+                "value": value,
+            }
+        )
+        return self.env["isp.refill.card"].sudo().create(
+            {
+                "batch_id": batch.id,
+                "number": "WALLED-0001",
+                "code_hash": refill_codes.code_hash(
+                    self.env, refill_codes.normalize(code)
+                ),
+            }
+        )
+
+    def refill(self, number, code):
+        return self.post_form("/isp/suspended/refill", number=number, code=code)
+
+    def attempts(self):
+        return self.env["isp.refill.attempt"].sudo().search([], order="id")
+
+    def test_refill_by_customer_number(self):
+        card = self.make_card(value=30.0)
+        number = self.alice.isp_payment_reference
+        # Typed without the prefix, the code in lower case: still found.
+        response = self.refill(number.removeprefix("ISP-"), CARD_CODE.lower())
+        self.assertEqual(response.status_code, 200)
+        self.assertIn("o_isp_refill_done", response.text)
+        self.assertIn(number, response.text)
+        self.assertNotIn("Alice", response.text)
+        self.assertEqual(card.state, "redeemed")
+        self.assertEqual(card.redeemed_partner_id, self.alice)
+        self.assertTrue(card.payment_id)
+        # The card's value paid the lapsed month: the service is back.
+        self.assertStatus(self.alice, "active")
+        self.assertBalance(self.alice, 0.0)
+        self.assertEqual(self.attempts().mapped("result"), ["ok"])
+
+    def test_refill_with_a_wrong_number_or_code(self):
+        card = self.make_card()
+        response = self.refill("ISP-999999-0", CARD_CODE)
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("no customer with this number", response.text)
+        response = self.refill(self.alice.isp_payment_reference, "AAAA-AAAA-AAAA-AAAA")
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("This code is not valid", response.text)
+        self.assertEqual(card.state, "available")
+        self.assertBalance(self.alice, 0.0)
+        self.assertStatus(self.alice, "blocked")
+        self.assertEqual(
+            self.attempts().mapped("result"), ["no_customer", "unknown"]
+        )
+
+    def test_wrong_refills_are_limited_per_customer_and_address(self):
+        # The public page's company counts unknown numbers.
+        self.env["res.company"].search([]).write(
+            {"isp_refill_max_failures": 2, "isp_refill_max_failures_address": 3}
+        )
+        self.make_card()
+        number = self.alice.isp_payment_reference
+        for __ in range(2):
+            self.refill(number, "AAAA-AAAA-AAAA-AAAA")
+        # The customer's wrong codes are used up, even with the right one.
+        response = self.refill(number, CARD_CODE)
+        self.assertIn("Too many wrong codes", response.text)
+        # Wrong numbers count against the address.
+        self.refill("ISP-999999-0", CARD_CODE)
+        response = self.refill("ISP-999998-2", CARD_CODE)
+        self.assertIn("Too many wrong codes", response.text)
+        self.assertEqual(
+            self.attempts().mapped("result"), ["unknown", "unknown", "no_customer"]
+        )
+        self.assertBalance(self.alice, 0.0)
+        self.assertStatus(self.alice, "blocked")
+
+
+@tagged("post_install", "-at_install")
+class TestPaymentLinkConcurrency(BaseCase):
+    """Two payments started at once from one link (two browser tabs): only
+    one gets it, on committed data and real concurrent transactions."""
+
+    def test_a_link_is_taken_once(self):
+        db = get_db_name()
+        with sql_db.db_connect(db).cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            link = env["isp.payment.link"].create(
+                {
+                    "partner_id": env.ref("base.partner_admin").id,
+                    "company_id": env.ref("base.main_company").id,
+                    "token_hash": f"race-{id(self)}",
+                    "expires_on": fields.Datetime.now() + timedelta(minutes=10),
+                }
+            )
+            link_id = link.id
+            cr.commit()
+
+        def take(env):
+            return env["isp.payment.link"].browse(link_id)._isp_take()
+
+        try:
+            results = race_on_two_connections(self, take, "payment")
+            self.assertEqual(sorted(results), [False, True])
+        finally:
+            with sql_db.db_connect(db).cursor() as cr:
+                cr.execute("DELETE FROM isp_payment_link WHERE id = %s", [link_id])
+                cr.commit()
