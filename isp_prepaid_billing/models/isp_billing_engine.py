@@ -1127,6 +1127,8 @@ class IspBillingEngine(models.AbstractModel):
                 "prepaid customers are blocked by a charge their balance does not "
                 "cover, not by the status sweep"
             )
+        if partner.isp_billing_type not in ("recurring", "postpaid"):
+            return _("no billing type")
         if partner.isp_credit_mode == "unlimited":
             return _("unlimited post-paid credit: never blocked for debt")
         return ""

@@ -212,7 +212,6 @@ class IspStatusExplainer(models.AbstractModel):
     @api.model
     def _staff_event_text(self, event):
         """The next event and the rule behind it, for ISP staff."""
-        partner = event.decision.partner
         day = self._day_text(event.day)
         if event.hour:
             day = self.env._("%(day)s at %(hour)s", day=day, hour=f"{event.hour:02d}:00")

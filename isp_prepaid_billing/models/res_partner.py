@@ -8,7 +8,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL, format_date
+from odoo.tools import SQL
 
 from ..tools.payment_reference import payment_reference, references_in
 from ..tools.staff import check_staff

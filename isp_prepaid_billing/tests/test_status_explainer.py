@@ -251,7 +251,7 @@ class TestPortalExplanation(ExplainerMixin, IspPortalCase, HttpCase):
         self.assertEqual(
             text,
             f"Your service will be blocked on 03/16/2027 unless invoice "
-            f"{invoice.name} ({self.money(30.0)}) is paid .",
+            f"{invoice.name} ({self.money(30.0)}) is paid.",
         )
         self.assertNotIn("blocking period", text)
 
@@ -264,5 +264,5 @@ class TestPortalExplanation(ExplainerMixin, IspPortalCase, HttpCase):
         self.assertEqual(
             self.next_change("pete_explain"),
             f"Your service will be blocked on 04/01/2027 unless "
-            f"{self.money(25.0)} is topped up .",
+            f"{self.money(25.0)} is topped up.",
         )
