@@ -324,6 +324,12 @@ class IspStatusExplainer(models.AbstractModel):
             text = self.env._(
                 "%(text)s (from %(hour)s)", text=text, hour=f"{event.hour:02d}:00"
             )
+        # Only the working-day rule's reason is the subscriber's to read.
+        for __, hold in event.holds:
+            if hold.rule == "working_day":
+                text = self.env._(
+                    "%(text)s (moved: %(reason)s)", text=text, reason=hold.reason
+                )
         return text
 
     # === TIMELINE (staff) === #

@@ -49,6 +49,14 @@ class TestCutoffRules(IspBillingCase):
         self.assertIn("Would be blocked on Saturday 13 March 2027", text)
         self.assertIn("no cut-offs on weekends", text)
         self.assertIn("Will be blocked on Monday 15 March 2027", text)
+        day, subscriber_text = customer._isp_next_change(self.date("2027-03-10"))
+        self.assertEqual(str(day), "2027-03-15")
+        self.assertTrue(
+            subscriber_text.startswith("blocked on 03/15/2027 unless invoice")
+        )
+        self.assertTrue(
+            subscriber_text.endswith("is paid (moved: no cut-offs on weekends)")
+        )
         for day in ("2027-03-13", "2027-03-14"):
             self.sweep(customer, day)
             self.assertStatus(customer, "active")
