@@ -227,14 +227,16 @@ class IspStatusExplainer(models.AbstractModel):
             day=day,
             condition=condition,
         )
+        days_moved_to = [held_day for held_day, __ in event.holds[1:]] + [event.day]
         moves = [
             self.env._(
-                "Would be %(verb)s on %(day)s; moved: %(reason)s.",
+                "Would be %(verb)s on %(day)s; moved to %(to)s: %(reason)s.",
                 verb=verb,
                 day=self._day_text(held_day),
+                to=self._day_text(moved_to),
                 reason=hold.reason,
             )
-            for held_day, hold in event.holds
+            for (held_day, hold), moved_to in zip(event.holds, days_moved_to, strict=True)
             if hold.rule != "cutoff_hour"
         ]
         return " ".join([*moves, text])

@@ -46,8 +46,11 @@ class TestCutoffRules(IspBillingCase):
         explained = self.Explainer._explain(customer, self.date("2027-03-10"))
         self.assertEqual(str(explained.event.day), "2027-03-15")
         text = self.Explainer._staff_event_text(explained.event)
-        self.assertIn("Would be blocked on Saturday 13 March 2027", text)
-        self.assertIn("no cut-offs on weekends", text)
+        self.assertIn(
+            "Would be blocked on Saturday 13 March 2027; moved to Monday 15 March "
+            "2027: no cut-offs on weekends.",
+            text,
+        )
         self.assertIn("Will be blocked on Monday 15 March 2027", text)
         day, subscriber_text = customer._isp_next_change(self.date("2027-03-10"))
         self.assertEqual(str(day), "2027-03-15")
