@@ -1195,11 +1195,7 @@ class IspBillingEngine(models.AbstractModel):
                 else partner._isp_floor()
             )
             if partner.isp_currency_id.compare_amounts(partner.isp_balance, floor) >= 0:
-                why_not[partner] = _(
-                    "the balance %(balance)s is not below the minimum %(minimum)s",
-                    balance=partner.isp_currency_id.format(partner.isp_balance),
-                    minimum=partner.isp_currency_id.format(floor),
-                )
+                why_not[partner] = self._balance_why_not(partner, floor, invoices)
                 continue
             currency = partner.isp_currency_id
             if partner.isp_credit_mode != "limit":
@@ -1239,6 +1235,20 @@ class IspBillingEngine(models.AbstractModel):
                 )
             )
         return decisions
+
+    @api.model
+    def _balance_why_not(self, partner, floor, invoices):
+        values = {
+            "balance": partner.isp_currency_id.format(partner.isp_balance),
+            "minimum": partner.isp_currency_id.format(floor),
+        }
+        if invoices:
+            return _("the balance %(balance)s is not below the minimum %(minimum)s", **values)
+        return _(
+            "no unpaid invoice past its blocking day, and the balance %(balance)s "
+            "is not below the minimum %(minimum)s",
+            **values,
+        )
 
     @api.model
     def _plan_deactivation(self, partners, date, why_not=None):

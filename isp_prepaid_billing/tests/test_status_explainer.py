@@ -64,8 +64,8 @@ class TestExplainerWording(ExplainerMixin, IspBillingCase):
         self.assertEqual(
             explained.why_not,
             "Not blocked although paid-until (03/31/2027) passed: no unpaid invoice "
-            "past its blocking day: recurring and post-paid customers are blocked "
-            "only for unpaid invoices.",
+            f"past its blocking day, and the balance {self.money(0.0)} is not below "
+            f"the minimum {self.money(0.0)}.",
         )
 
     def test_do_not_block(self):
