@@ -62,7 +62,7 @@ class TestExplainerWording(ExplainerMixin, IspBillingCase):
         explained = self.explain(customer, "2027-04-20")
         self.assertFalse(explained.event)
         self.assertEqual(
-            explained.why_not,
+            words(explained.why_not),
             "Not blocked although paid-until (03/31/2027) passed: no unpaid invoice "
             f"past its blocking day, and the balance {self.money(0.0)} is not below "
             f"the minimum {self.money(0.0)}.",
