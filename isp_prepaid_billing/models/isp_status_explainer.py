@@ -227,7 +227,8 @@ class IspStatusExplainer(models.AbstractModel):
             day=day,
             condition=condition,
         )
-        days_moved_to = [held_day for held_day, __ in event.holds[1:]] + [event.day]
+        days_moved_to = [held_day for held_day, __ in event.holds[1:]]
+        days_moved_to += [event.day] if event.holds else []
         moves = [
             self.env._(
                 "Would be %(verb)s on %(day)s; moved to %(to)s: %(reason)s.",
