@@ -22,6 +22,8 @@
         "spreadsheet_dashboard",
         # the billing crons' batches as jobs shared by every node's job runner
         "queue_job",
+        # cut-offs on working days: the company's working schedule and holidays
+        "resource",
     ],
     "data": [
         # security first: groups, then ACLs, then rules

@@ -12,6 +12,7 @@ from . import isp_charge
 from . import isp_service_change
 from . import isp_one_time_charge
 from . import isp_billing_engine
+from . import isp_status_explainer
 from . import isp_invoice_batch
 from . import isp_consumption_invoice
 from . import isp_billing_run

@@ -27,6 +27,8 @@ _logger = logging.getLogger(__name__)
 MAX_CATCH_UP_PERIODS = 12
 # A customer may pay up to a year of periods in advance.
 MAX_PERIODS_AHEAD = 12
+# A cut-off never waits longer than this many days in a row for a working day.
+MAX_DAYS_OFF = 31
 
 
 @dataclass
@@ -57,6 +59,7 @@ class ChargePlan:
     error: str = ""
     move: object = None
     one_time: object = None  # isp.one.time.charge billed on this plan's document
+    hold: object = None  # CutoffHold that kept a lapsed customer running
 
 
 @dataclass
@@ -64,6 +67,11 @@ class StatusDecision:
     partner: object
     action: str  # block | deactivate | credit_block | credit_unblock
     reason: str
+    # Which rule decided: invoice_unpaid | proforma_unpaid | balance |
+    # deactivation | prepaid_funds | credit_limit | credit ("" elsewhere)
+    rule: str = ""
+    document: object = None  # the invoice or proforma the rule is about
+    hold: object = None  # the CutoffHold that made it wait, once applied
 
 
 @dataclass
@@ -995,24 +1003,32 @@ class IspBillingEngine(models.AbstractModel):
     def _block_lapsed_prepaid(self, plans, date):
         for plan in plans:
             partner = plan.partner
-            # Customers imported as active have no charge yet: they lapse too.
-            lapsed = any(
-                contract._isp_next_start() <= date
-                for contract in partner.isp_contract_ids.filtered("active")
-            )
-            if (
-                partner.isp_status == "active"
-                and lapsed
-                and not partner.isp_do_not_block
-                and not self._cutoff_hold(partner, "block", date)
-            ):
-                partner._isp_set_status(
-                    "blocked",
-                    _("Insufficient funds: %(msg)s", msg=plan.message.rstrip(".")),
-                    date,
-                )
+            decision = self._lapse_decision(plan, date)
+            if decision:
+                plan.hold = self._cutoff_hold(partner, "block", date)
+            if decision and not plan.hold:
+                partner._isp_set_status("blocked", decision.reason, date)
             elif partner.isp_billing_type != "prepaid":
                 partner.message_post(body=plan.message, subtype_xmlid="mail.mt_note")
+
+    @api.model
+    def _lapse_decision(self, plan, date):
+        """The block an ``insufficient`` charge plan of ``date`` calls for (a
+        prepaid customer, or one charged within a credit limit), or None."""
+        partner = plan.partner
+        # Customers imported as active have no charge yet: they lapse too.
+        lapsed = any(
+            contract._isp_next_start() <= date
+            for contract in partner.isp_contract_ids.filtered("active")
+        )
+        if partner.isp_status != "active" or not lapsed or partner.isp_do_not_block:
+            return None
+        return StatusDecision(
+            partner,
+            "block",
+            _("Insufficient funds: %(msg)s", msg=plan.message.rstrip(".")),
+            rule="prepaid_funds" if partner.isp_billing_type == "prepaid" else "credit_limit",
+        )
 
     @api.model
     def _record_errors(self, plans):
@@ -1023,11 +1039,13 @@ class IspBillingEngine(models.AbstractModel):
     # === STATUS: blocking, deactivation, credit === #
 
     @api.model
-    def _plan_status(self, partners, date):
+    def _plan_status(self, partners, date, why_not=None):
+        """Status decisions for ``date``. ``why_not``, a dict, receives for the
+        customers a rule looked at and left alone why, in words."""
         partners = partners.commercial_partner_id.filtered("isp_billing_enabled")
         decisions = self._plan_credit(partners, date)
-        decisions += self._plan_blocking(partners, date, decisions)
-        decisions += self._plan_deactivation(partners, date)
+        decisions += self._plan_blocking(partners, date, decisions, why_not)
+        decisions += self._plan_deactivation(partners, date, why_not)
         return decisions
 
     @api.model
@@ -1086,25 +1104,43 @@ class IspBillingEngine(models.AbstractModel):
                     "Invoice %(invoice)s is overdue: credit blocked",
                     invoice=invoices[0].name,
                 )
-                decisions.append(StatusDecision(partner, "credit_block", reason))
+                decisions.append(
+                    StatusDecision(
+                        partner, "credit_block", reason, "credit", invoices[0]
+                    )
+                )
             elif not invoices and partner.isp_credit_blocked:
                 decisions.append(
                     StatusDecision(
-                        partner, "credit_unblock", _("No overdue invoice left")
+                        partner, "credit_unblock", _("No overdue invoice left"), "credit"
                     )
                 )
         return decisions
 
     @api.model
-    def _plan_blocking(self, partners, date, credit_decisions):
-        candidates = partners.filtered(
-            lambda p: (
-                p.isp_status == "active"
-                and p.isp_billing_type in ("recurring", "postpaid")
-                and not p.isp_do_not_block
-                and p.isp_credit_mode != "unlimited"
+    def _blocking_exemption(self, partner):
+        """Why the status sweep never blocks ``partner``; "" when it may."""
+        if partner.isp_do_not_block:
+            return _("Do not block is set")
+        if partner.isp_billing_type == "prepaid":
+            return _(
+                "prepaid customers are blocked by a charge their balance does not "
+                "cover, not by the status sweep"
             )
-        )
+        if partner.isp_billing_type not in ("recurring", "postpaid"):
+            return _("no billing type")
+        if partner.isp_credit_mode == "unlimited":
+            return _("unlimited post-paid credit: never blocked for debt")
+        return ""
+
+    @api.model
+    def _plan_blocking(self, partners, date, credit_decisions, why_not=None):
+        why_not = {} if why_not is None else why_not
+        active = partners.filtered(lambda p: p.isp_status == "active")
+        for partner in active:
+            if exemption := self._blocking_exemption(partner):
+                why_not[partner] = exemption
+        candidates = active.filtered(lambda p: p not in why_not)
         if not candidates:
             return []
         credit_blocked = {
@@ -1140,12 +1176,18 @@ class IspBillingEngine(models.AbstractModel):
                     amount=request[0].currency_id.format(request[0].amount_total),
                     due=format_date(self.env, request[0].date_due),
                 )
-                decisions.append(StatusDecision(partner, "block", reason))
+                decisions.append(
+                    StatusDecision(partner, "block", reason, "proforma_unpaid", request[0])
+                )
                 continue
             invoices = open_due.get(partner)
             if not invoices and not (
                 latest_block.get(partner) and latest_block[partner] <= date
             ):
+                why_not[partner] = _(
+                    "no unpaid invoice past its blocking day: recurring and "
+                    "post-paid customers are blocked only for unpaid invoices"
+                )
                 continue
             floor = (
                 partner.isp_minimum_balance
@@ -1153,6 +1195,7 @@ class IspBillingEngine(models.AbstractModel):
                 else partner._isp_floor()
             )
             if partner.isp_currency_id.compare_amounts(partner.isp_balance, floor) >= 0:
+                why_not[partner] = self._balance_why_not(partner, floor, invoices)
                 continue
             currency = partner.isp_currency_id
             if partner.isp_credit_mode != "limit":
@@ -1182,18 +1225,44 @@ class IspBillingEngine(models.AbstractModel):
                     invoice=invoices[0].name,
                     reason=reason,
                 )
-            decisions.append(StatusDecision(partner, "block", reason))
+            decisions.append(
+                StatusDecision(
+                    partner,
+                    "block",
+                    reason,
+                    "invoice_unpaid" if invoices else "balance",
+                    invoices[0] if invoices else None,
+                )
+            )
         return decisions
 
     @api.model
-    def _plan_deactivation(self, partners, date):
+    def _balance_why_not(self, partner, floor, invoices):
+        values = {
+            "balance": partner.isp_currency_id.format(partner.isp_balance),
+            "minimum": partner.isp_currency_id.format(floor),
+        }
+        if invoices:
+            return _("the balance %(balance)s is not below the minimum %(minimum)s", **values)
+        return _(
+            "no unpaid invoice past its blocking day, and the balance %(balance)s "
+            "is not below the minimum %(minimum)s",
+            **values,
+        )
+
+    @api.model
+    def _plan_deactivation(self, partners, date, why_not=None):
+        why_not = {} if why_not is None else why_not
         decisions = []
-        for partner in partners:
-            if (
-                partner.isp_status == "blocked"
-                and not partner.isp_do_not_block
-                and partner.isp_deactivation_days
-                and partner.isp_status_date
+        for partner in partners.filtered(lambda p: p.isp_status == "blocked"):
+            if partner.isp_do_not_block:
+                why_not[partner] = _("Do not block is set")
+            elif not partner.isp_deactivation_days:
+                why_not[partner] = _(
+                    "deactivation period 0: never deactivated automatically"
+                )
+            elif (
+                partner.isp_status_date
                 and partner.isp_status_date
                 + relativedelta(days=partner.isp_deactivation_days)
                 <= date
@@ -1203,7 +1272,9 @@ class IspBillingEngine(models.AbstractModel):
                     date=format_date(self.env, partner.isp_status_date),
                     days=partner.isp_deactivation_days,
                 )
-                decisions.append(StatusDecision(partner, "deactivate", reason))
+                decisions.append(
+                    StatusDecision(partner, "deactivate", reason, "deactivation")
+                )
         return decisions
 
     @api.model
@@ -1212,17 +1283,51 @@ class IspBillingEngine(models.AbstractModel):
         as a ``CutoffHold``, or ``None`` when it goes ahead. Every rule that delays
         a cut-off (working days, promises to pay, a throttle period) answers here,
         so the crons and the explanations read the same rules."""
-        return None
+        return self._hold_for_working_day(
+            partner, action, date
+        ) or self._hold_for_cutoff_hour(partner, action, date)
+
+    @api.model
+    def _hold_for_working_day(self, partner, action, date):
+        """No cut-off on a weekend or public holiday (when the customer's or
+        the company's setting asks): it waits for the next working day."""
+        company = partner.isp_company_id or self.env.company
+        policy = partner.isp_cutoff_working_days
+        if policy == "never" or (
+            policy == "company" and not company.isp_cutoff_working_days
+        ):
+            return None
+        reason = company._isp_day_off_reason(date)
+        if not reason:
+            return None
+        until = date
+        for __ in range(MAX_DAYS_OFF):
+            if not company._isp_day_off_reason(until + relativedelta(days=1)):
+                break
+            until += relativedelta(days=1)
+        return CutoffHold(until, "working_day", reason)
+
+    @api.model
+    def _hold_for_cutoff_hour(self, partner, action, date):
+        """Cut-offs of the company's today wait for its cut-off hour."""
+        company = partner.isp_company_id or self.env.company
+        if not company._isp_before_cutoff_hour(date):
+            return None
+        return CutoffHold(
+            date,
+            "cutoff_hour",
+            _("cut-offs happen from %(hour)s", hour=f"{company.isp_cutoff_hour:02d}:00"),
+        )
 
     @api.model
     def _apply_status(self, decisions, date):
         blocked = self.env["res.partner"]
         for decision in decisions:
             partner = decision.partner
-            if decision.action in ("block", "deactivate") and self._cutoff_hold(
-                partner, decision.action, date
-            ):
-                continue
+            if decision.action in ("block", "deactivate"):
+                decision.hold = self._cutoff_hold(partner, decision.action, date)
+                if decision.hold:
+                    continue
             if decision.action == "block":
                 blocked |= partner._isp_set_status("blocked", decision.reason, date)
             elif decision.action == "deactivate":

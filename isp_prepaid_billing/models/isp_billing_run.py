@@ -13,6 +13,9 @@ RUN_STATES = [("draft", "Draft"), ("preview", "Previewed"), ("done", "Done")]
 # Per job: the partner field that marks a customer as handled for a date, so a
 # rerun the same day (or a customer that keeps failing) never spins the cron.
 JOB_MARKERS = {"charge": "isp_charge_checked_on", "status": "isp_status_checked_on"}
+# Customers whose cut-off a job held for the company's cut-off hour: the job
+# takes them again, the same day, once the hour has come.
+HOUR_MARKERS = {"charge": "isp_charge_waits_hour", "status": "isp_status_waits_hour"}
 JOB_LABELS = {
     "charge": lambda env: env._("charge and invoice"),
     "status": lambda env: env._("block and deactivate"),
@@ -133,10 +136,14 @@ class IspBillingRun(models.Model):
             handled = self.env["res.partner"].union(*(plan.partner for plan in plans))
         else:
             partners = engine._lock_partners(partners)
-            decisions = engine._apply_status(engine._plan_status(partners, self.date), self.date)
-            self._record([], decisions)
+            plans = engine._apply_status(engine._plan_status(partners, self.date), self.date)
+            self._record([], plans)
             handled = partners
-        handled.write({JOB_MARKERS[job]: self.date})
+        waiting = self.env["res.partner"].union(
+            *(p.partner for p in plans if p.hold and p.hold.rule == "cutoff_hour")
+        )
+        (handled - waiting).write({JOB_MARKERS[job]: self.date, HOUR_MARKERS[job]: False})
+        waiting.write({JOB_MARKERS[job]: self.date, HOUR_MARKERS[job]: True})
         return handled
 
     def _is_future(self):
@@ -207,11 +214,10 @@ class IspBillingRun(models.Model):
     def _pending_domain(self, job, company, date):
         """Customers due for ``job`` on ``date`` that no batch handled yet."""
         marker = JOB_MARKERS[job]
-        return self._due_domain(job, company, date) + [
-            "|",
-            (marker, "=", False),
-            (marker, "!=", date),
-        ]
+        pending = ["|", (marker, "=", False), (marker, "!=", date)]
+        if not company._isp_before_cutoff_hour(date):
+            pending = ["|", (HOUR_MARKERS[job], "=", True), *pending]
+        return self._due_domain(job, company, date) + pending
 
     @api.model
     def _cron_enqueue(self, job, date):

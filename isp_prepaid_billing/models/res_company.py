@@ -1,8 +1,12 @@
 # License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
 import re
+from datetime import datetime, time
+
+import pytz
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import format_date
 
 from ..tools import number_formats
 
@@ -157,6 +161,20 @@ class ResCompany(models.Model):
         string="Force Invoice One-time Charges",
         help="One-time charges to invoice are invoiced the moment they are added, "
         "instead of on the customer's next billing-day invoice.",
+    )
+    # Humane cut-offs
+    isp_cutoff_working_days = fields.Boolean(
+        string="Cut-offs on Working Days Only",
+        help="No automatic block or deactivation on a weekend or a public holiday "
+        "of the company's working schedule (its global time off): the cut-off "
+        "moves to the next working day. Customers may override it.",
+    )
+    isp_cutoff_hour = fields.Integer(
+        string="Cut-off Hour",
+        default=0,
+        help="Local hour (0-23, in the timezone of the company's working "
+        "schedule) from which the day's automatic blocks and deactivations "
+        "happen. 0: from midnight.",
     )
     isp_late_fee_type = fields.Selection(
         [
@@ -313,6 +331,77 @@ class ResCompany(models.Model):
                     number_formats.parse(template)
                 except number_formats.NumberFormatError as error:
                     raise ValidationError(str(error)) from error
+
+    @api.constrains("isp_cutoff_hour")
+    def _check_isp_cutoff_hour(self):
+        for company in self:
+            company._isp_check_range("isp_cutoff_hour", 0, 23)
+
+    def _isp_cutoff_tz(self):
+        """The timezone of the cut-off hour: the working schedule's, else the
+        company's address's, else UTC."""
+        self.ensure_one()
+        return pytz.timezone(
+            self.resource_calendar_id.tz or self.partner_id.tz or "UTC"
+        )
+
+    def _isp_local_now(self):
+        self.ensure_one()
+        return pytz.utc.localize(fields.Datetime.now()).astimezone(self._isp_cutoff_tz())
+
+    def _isp_before_cutoff_hour(self, date):
+        """Whether ``date`` is the company's today and its cut-off hour has not
+        come yet. Any other day (past, or a preview) counts as after the hour."""
+        self.ensure_one()
+        now = self._isp_local_now()
+        return bool(self.isp_cutoff_hour) and now.date() == date and (
+            now.hour < self.isp_cutoff_hour
+        )
+
+    def _isp_day_off_reason(self, date):
+        """Why ``date`` is no working day of the company's working schedule
+        ("" when it is one): a weekend, or a public holiday (global time off)."""
+        self.ensure_one()
+        calendar = self.resource_calendar_id
+        holiday = self._isp_public_holiday(date)
+        if holiday:
+            return self.env._(
+                "no cut-offs on public holidays (%(holiday)s)",
+                holiday=holiday.name or format_date(self.env, date),
+            )
+        working = (
+            calendar._works_on_date(date)
+            if calendar.attendance_ids
+            else date.weekday() < 5
+        )
+        if not working:
+            return self.env._("no cut-offs on weekends")
+        return ""
+
+    def _isp_public_holiday(self, date):
+        """The company's global time off covering ``date`` (local day of the
+        working schedule), on its own schedule or company-wide; never another
+        company's."""
+        self.ensure_one()
+        calendar = self.resource_calendar_id
+        tz = self._isp_cutoff_tz()
+        start = tz.localize(datetime.combine(date, time.min)).astimezone(pytz.utc)
+        end = tz.localize(datetime.combine(date, time.max)).astimezone(pytz.utc)
+        return (
+            self.env["resource.calendar.leaves"]
+            .sudo()
+            .search(
+                [
+                    ("resource_id", "=", False),
+                    ("time_type", "=", "leave"),
+                    ("company_id", "=", self.id),
+                    ("calendar_id", "in", [False, calendar.id]),
+                    ("date_from", "<=", end.replace(tzinfo=None)),
+                    ("date_to", ">=", start.replace(tzinfo=None)),
+                ],
+                limit=1,
+            )
+        )
 
     @api.constrains(
         "isp_proforma_day",

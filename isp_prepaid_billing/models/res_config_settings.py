@@ -33,6 +33,12 @@ class ResConfigSettings(models.TransientModel):
     isp_deactivation_days = fields.Integer(
         related="company_id.isp_deactivation_days", readonly=False
     )
+    isp_cutoff_working_days = fields.Boolean(
+        related="company_id.isp_cutoff_working_days", readonly=False
+    )
+    isp_cutoff_hour = fields.Integer(
+        related="company_id.isp_cutoff_hour", readonly=False
+    )
     isp_minimum_balance = fields.Monetary(
         related="company_id.isp_minimum_balance",
         readonly=False,

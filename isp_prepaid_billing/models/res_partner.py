@@ -8,7 +8,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL, format_date
+from odoo.tools import SQL
 
 from ..tools.payment_reference import payment_reference, references_in
 from ..tools.staff import check_staff
@@ -26,6 +26,7 @@ ISP_PROTECTED_FIELDS = {
     "isp_billing_enabled",
     "isp_company_id",
     "isp_payment_journal_id",
+    "isp_cutoff_working_days",
     *ISP_SETTING_FIELDS,
 }
 # Settings that shape the billing periods of the customer's subscriptions.
@@ -151,6 +152,36 @@ class ResPartner(models.Model):
         string="Send Billing Notifications",
         default=True,
         help="E-mail this customer about invoices, payments, reminders and status changes.",
+    )
+    isp_cutoff_working_days = fields.Selection(
+        [
+            ("company", "Company default"),
+            ("always", "Working days only"),
+            ("never", "Any day"),
+        ],
+        string="Cut-off Days",
+        default="company",
+        required=True,
+        tracking=True,
+        help="Whether automatic blocks and deactivations of this customer wait "
+        "for a working day (no weekends, no public holidays).",
+    )
+    # A block or deactivation the job held for today's cut-off hour: the job
+    # takes the customer again once the hour has come.
+    isp_charge_waits_hour = fields.Boolean(copy=False, readonly=True)
+    isp_status_waits_hour = fields.Boolean(copy=False, readonly=True)
+    isp_explain_date = fields.Date(
+        string="Explain as of",
+        compute="_compute_isp_explain_date",
+        inverse="_inverse_isp_explain_date",
+        groups="isp_prepaid_billing.isp_prepaid_billing_group_user",
+        help="Preview the explanation for another day; empty: today.",
+    )
+    isp_status_explanation = fields.Html(
+        string="Why (not) blocked",
+        compute="_compute_isp_status_explanation",
+        sanitize=False,
+        groups="isp_prepaid_billing.isp_prepaid_billing_group_user",
     )
     isp_proforma_ids = fields.One2many("isp.proforma", "partner_id", string="Proformas")
     isp_charge_checked_on = fields.Date(copy=False, readonly=True)
@@ -419,7 +450,7 @@ class ResPartner(models.Model):
         return [
             partner.id
             for partner in candidates
-            if (day := partner._isp_next_change(today)[0]) and day <= horizon
+            if (day := partner._isp_next_change(today, days)[0]) and day <= horizon
         ]
 
     def _compute_isp_document_counts(self):
@@ -963,39 +994,20 @@ class ResPartner(models.Model):
             return "paused"
         return self.isp_status
 
-    def _isp_next_change(self, date):
-        """``(day, text)``: the next status change the subscriber can still avoid,
-        e.g. the day an unpaid service is blocked; ``(False, "")`` when none."""
+    def _isp_next_change(self, date, horizon=None):
+        """``(day, text)``: the next block or deactivation the subscriber can
+        still avoid, in their words (the explainer's, so the crons' own rules),
+        e.g. "blocked on 03/16/2027 unless invoice INV/2027/0003 ($ 30.00) is
+        paid"; ``(False, "")`` when none is due within ``horizon`` days."""
         self.ensure_one()
-        state = self._isp_service_state(date)
-        if (
-            state == "blocked"
-            and self.isp_deactivation_days
-            and not self.isp_do_not_block
-        ):
-            day = (self.isp_status_date or date) + relativedelta(
-                days=self.isp_deactivation_days
-            )
-            return day, _(
-                "deactivated on %(day)s if unpaid", day=format_date(self.env, day)
-            )
-        if state != "active" or self.isp_do_not_block:
+        if self._isp_service_state(date) not in ("active", "blocked"):
             return False, ""
-        if self.isp_billing_type == "prepaid":
-            return self._isp_next_prepaid_lapse(date)
-        invoice = self.env["account.move"].search(
-            [
-                *self.env["isp.billing.engine"]._isp_invoice_domain(self),
-                ("payment_state", "in", ("not_paid", "partial")),
-                ("isp_block_date", ">", date),
-            ],
-            order="isp_block_date",
-            limit=1,
-        )
-        if not invoice or self.isp_credit_mode == "unlimited":
+        Explainer = self.env["isp.status.explainer"]
+        args = (horizon,) if horizon is not None else ()
+        event = Explainer._explain(self, date, *args).event
+        if not event:
             return False, ""
-        day = invoice.isp_block_date
-        return day, _("blocked on %(day)s if unpaid", day=format_date(self.env, day))
+        return event.day, Explainer._subscriber_event_text(event)
 
     def _isp_next_charge(self):
         """``(day, periods, amount)`` of the next charge the engine foresees,
@@ -1008,15 +1020,26 @@ class ResPartner(models.Model):
         periods = [period for __, period in Engine._forecast(self, day, day)]
         return day, periods, Engine._periods_total(self, periods)
 
-    def _isp_next_prepaid_lapse(self, date):
-        day, __, amount = self._isp_next_charge()
-        if not day:
-            return False, ""
-        if self._isp_has_funds_for(amount):
-            return False, ""
-        return day, _(
-            "blocked on %(day)s unless topped up", day=format_date(self.env, day)
-        )
+    # === WHY (NOT) BLOCKED (staff) === #
+
+    def _compute_isp_explain_date(self):
+        self.isp_explain_date = False
+
+    def _inverse_isp_explain_date(self):
+        """A preview day only: nothing is stored."""
+
+    @api.depends("isp_explain_date", "isp_status", "isp_balance")
+    def _compute_isp_status_explanation(self):
+        Explainer = self.env["isp.status.explainer"]
+        today = fields.Date.context_today(self)
+        for partner in self:
+            customer = partner._origin or partner
+            if not isinstance(customer.id, int) or not partner.isp_billing_enabled:
+                partner.isp_status_explanation = False
+                continue
+            partner.isp_status_explanation = Explainer._staff_html(
+                customer, partner.isp_explain_date or today
+            )
 
     @api.model
     def _isp_period_text(self, length, unit):
