@@ -164,6 +164,18 @@ class ResConfigSettings(models.TransientModel):
     isp_refill_max_failures_address = fields.Integer(
         related="company_id.isp_refill_max_failures_address", readonly=False
     )
+    isp_throttle_days = fields.Integer(
+        related="company_id.isp_throttle_days", readonly=False
+    )
+    isp_throttle_profile_id = fields.Many2one(
+        related="company_id.isp_throttle_profile_id", readonly=False
+    )
+    isp_promise_days = fields.Integer(
+        related="company_id.isp_promise_days", readonly=False
+    )
+    isp_promise_gap_days = fields.Integer(
+        related="company_id.isp_promise_gap_days", readonly=False
+    )
     isp_radius_api_user = fields.Char(
         related="company_id.isp_radius_api_user", readonly=False
     )

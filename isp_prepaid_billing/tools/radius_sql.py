@@ -72,6 +72,8 @@ SELECT COALESCE(l.isp_radius_password, '')::text,
        COALESCE(p.lang, 'en_US')::text,
        verdict.value,
        COALESCE(
+           -- res.partner throttled before a block: the throttle profile
+           CASE WHEN p.isp_throttled_since IS NOT NULL THEN p.isp_throttle_profile_id END,
            (pt.isp_network_profile_id ->> co.id::text)::integer,
            (SELECT d.json_value::integer
               FROM ir_default d
