@@ -1042,6 +1042,10 @@ class ResPartner(models.Model):
             )
         if state != "active" or self.isp_do_not_block:
             return False, ""
+        hold = self._isp_grace_hold(date)
+        if hold:
+            day = hold.until + relativedelta(days=1)
+            return day, _("blocked on %(day)s if unpaid", day=format_date(self.env, day))
         if self.isp_billing_type == "prepaid":
             return self._isp_next_prepaid_lapse(date)
         invoice = self.env["account.move"].search(
@@ -1120,16 +1124,24 @@ class ResPartner(models.Model):
             "Your service is suspended. Contact us to have it reconnected."
         )
 
+    def _isp_grace_hold(self, date):
+        """The promise or throttle period the service runs on, as a
+        ``CutoffHold``; None when neither."""
+        Engine = self.env["isp.billing.engine"]
+        hold = Engine._promise_hold(self, "block", date)
+        if not hold and self.isp_throttled_since:
+            hold = Engine._throttle_hold(self, "block", date)
+        return hold
+
     def _isp_portal_grace(self, date):
         """An active service that runs on a promise or throttled, in words."""
-        promise = self.env["isp.payment.promise"]._isp_running(self, date)
-        if promise:
+        hold = self._isp_grace_hold(date)
+        if hold and hold.rule == "promise":
             return self.env._(
                 "You promised to pay by %(day)s; your service runs until then.",
-                day=format_date(self.env, promise.date_to),
+                day=format_date(self.env, hold.until),
             )
-        hold = self.env["isp.billing.engine"]._throttle_hold(self, "block", date)
-        if self.isp_throttled_since and hold:
+        if hold:
             return self.env._(
                 "Your connection is slowed down because a payment is missing. Pay "
                 "before %(day)s to avoid the suspension of your service.",
