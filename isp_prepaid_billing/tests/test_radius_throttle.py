@@ -54,10 +54,11 @@ class TestRadiusThrottle(RadiusCase):
 
     def authorize(self, login):
         self.env.flush_all()
-        response = self.post(
-            "/isp/radius/authorize",
-            self.request_body(**{"User-Name": login, "NAS-IP-Address": "127.0.0.1"}),
-        )
+        body = {
+            name: {"type": "string", "value": [value]}
+            for name, value in (("User-Name", login), ("NAS-IP-Address", "127.0.0.1"))
+        }
+        response = self.post("/isp/radius/authorize", body)
         self.assertEqual(response.status_code, 200, response.text)
         return response.json()
 
