@@ -45,6 +45,7 @@
         "data/mail_template_data.xml",
         # backend views, then menus (menus reference actions)
         "views/res_config_settings_views.xml",
+        "views/isp_payment_promise_views.xml",
         "views/res_partner_views.xml",
         "views/contract_contract_views.xml",
         "views/account_move_views.xml",

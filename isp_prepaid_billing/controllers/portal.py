@@ -146,6 +146,8 @@ class IspPortal(PaymentPortal):
             "covered_proformas": self._isp_covered_proformas(customer),
             "receipts": self._isp_receipts(customer),
             "paid_tx": self._isp_landed_transaction(payment),
+            "promise_offer": state == "blocked"
+            and self._isp_promise_offer(customer, today),
             "error": error,
         }
 
@@ -637,6 +639,71 @@ class IspPortal(PaymentPortal):
             values = self._isp_service_values(customer, error=error.args[0])
             return request.render("isp_prepaid_billing.portal_isp_service", values)
         return request.redirect("/my/isp")
+
+    # === PROMISE TO PAY === #
+
+    @http.route(
+        "/my/isp/promise",
+        type="http",
+        auth="user",
+        methods=["GET", "POST"],
+        website=True,
+    )
+    def portal_isp_promise(self, **kwargs):
+        """A blocked subscriber promises to pay: GET shows what is promised
+        until when, POST (the confirmation) reconnects the service."""
+        customer = self._isp_customer()
+        if not customer:
+            return request.redirect("/my")
+        today = self._isp_today(customer)
+        if not self._isp_promise_for_self(customer, kwargs):
+            values = self._isp_service_values(
+                customer, error=_("You can only promise to pay for your own service.")
+            )
+            return request.render(
+                "isp_prepaid_billing.portal_isp_service", values, status=403
+            )
+        Promise = request.env["isp.payment.promise"]
+        try:
+            offer = Promise._isp_portal_offer(customer, today)
+            if request.httprequest.method == "POST":
+                with request.env.cr.savepoint():
+                    Promise._isp_grant(customer, today, offer["days"], "portal")
+                return request.redirect("/my/isp")
+        except UserError as error:
+            values = self._isp_service_values(customer, error=error.args[0])
+            return request.render(
+                "isp_prepaid_billing.portal_isp_service", values, status=400
+            )
+        return request.render(
+            "isp_prepaid_billing.portal_isp_promise",
+            {
+                **self._prepare_portal_layout_values(),
+                "page_name": "isp_promise",
+                "customer": customer,
+                "offer": offer,
+            },
+        )
+
+    def _isp_promise_for_self(self, customer, kwargs):
+        """A promise names no other customer and no other customer's service."""
+        for key in ("partner_id", "customer_id"):
+            if key in kwargs and self._isp_int(kwargs[key], 1) != customer.id:
+                return False
+        if "contract_id" in kwargs:
+            contract_id = self._isp_int(kwargs["contract_id"], 1)
+            return contract_id in customer.isp_contract_ids.ids
+        return True
+
+    @staticmethod
+    def _isp_promise_offer(customer, today):
+        """The promise the service page offers, or None."""
+        try:
+            return request.env["isp.payment.promise"]._isp_portal_offer(
+                customer, today
+            )
+        except UserError:
+            return None
 
     # === PLAN CHANGE === #
 

@@ -47,3 +47,4 @@ from . import isp_report_subscriber
 from . import isp_report_receivable
 from . import isp_report_money
 from . import ir_actions_report
+from . import isp_payment_promise

@@ -173,8 +173,15 @@ class ContractLine(models.Model):
                 )
             body.update(self._isp_radius_suspended(company))
             return 200, body
+        profile = self.sudo()._isp_throttle_profile() or profile
         body.update(profile._reply_attributes() if profile else {})
         return 200, body
+
+    def _isp_throttle_profile(self):
+        """The throttle profile replacing the plan's while the customer's
+        service is throttled before a block; empty otherwise."""
+        self.ensure_one()
+        return self.contract_id.partner_id.commercial_partner_id.isp_throttle_profile_id
 
     @api.model
     def _isp_radius_reject(self, message):

@@ -1005,9 +1005,11 @@ class IspBillingEngine(models.AbstractModel):
             partner = plan.partner
             decision = self._lapse_decision(plan, date)
             if decision:
-                plan.hold = self._cutoff_hold(partner, "block", date)
+                plan.hold = self._hold_cutoff(partner, "block", date)
             if decision and not plan.hold:
-                partner._isp_set_status("blocked", decision.reason, date)
+                partner._isp_set_status(
+                    "blocked", self._cutoff_reason(partner, decision.reason, date), date
+                )
             elif partner.isp_billing_type != "prepaid":
                 partner.message_post(body=plan.message, subtype_xmlid="mail.mt_note")
 
@@ -1283,9 +1285,16 @@ class IspBillingEngine(models.AbstractModel):
         as a ``CutoffHold``, or ``None`` when it goes ahead. Every rule that delays
         a cut-off (working days, promises to pay, a throttle period) answers here,
         so the crons and the explanations read the same rules."""
-        return self._hold_for_working_day(
-            partner, action, date
-        ) or self._hold_for_cutoff_hour(partner, action, date)
+        for rule in (
+            self._promise_hold,
+            self._hold_for_working_day,
+            self._hold_for_cutoff_hour,
+            self._throttle_hold,
+        ):
+            hold = rule(partner, action, date)
+            if hold:
+                return hold
+        return None
 
     @api.model
     def _hold_for_working_day(self, partner, action, date):
@@ -1320,16 +1329,130 @@ class IspBillingEngine(models.AbstractModel):
         )
 
     @api.model
+    def _promise_hold(self, partner, action, date):
+        """A running promise to pay holds every cut-off until its last day."""
+        promise = self.env["isp.payment.promise"]._isp_running(partner, date)
+        if not promise:
+            return None
+        return CutoffHold(
+            promise.date_to,
+            "promise",
+            _(
+                "The customer promised to pay %(document)s by %(day)s (promise of "
+                "%(since)s).",
+                document=promise.reference,
+                day=format_date(self.env, promise.date_to),
+                since=format_date(self.env, promise.date_from),
+            ),
+        )
+
+    @api.model
+    def _throttle_hold(self, partner, action, date):
+        """A block waits the company's throttle days, from the first day it was
+        due; a customer whose promise to pay lapsed is blocked at once."""
+        company = partner.isp_company_id or self.env.company
+        days, profile = company.isp_throttle_days, company.isp_throttle_profile_id
+        if action != "block" or days < 1 or not profile:
+            return None
+        if self.env["isp.payment.promise"]._isp_lapsed(partner, date):
+            return None
+        since = partner.isp_throttled_since or date
+        until = since + relativedelta(days=days - 1)
+        if date > until:
+            return None
+        return CutoffHold(
+            until,
+            "throttle",
+            _(
+                "Throttled to %(profile)s since %(since)s before the block: "
+                "blocked on %(day)s unless paid.",
+                profile=profile.display_name,
+                since=format_date(self.env, since),
+                day=format_date(self.env, until + relativedelta(days=1)),
+            ),
+        )
+
+    @api.model
+    def _hold_cutoff(self, partner, action, date):
+        """``_cutoff_hold`` for a cut-off about to happen: a throttle hold
+        starts the throttle period on its first day."""
+        hold = self._cutoff_hold(partner, action, date)
+        if hold and hold.rule == "throttle" and not partner.isp_throttled_since:
+            company = partner.isp_company_id or self.env.company
+            partner._isp_start_throttle(company.isp_throttle_profile_id, hold.reason, date)
+        return hold
+
+    @api.model
+    def _cutoff_reason(self, partner, reason, date):
+        """The reason of a block that no rule holds any more: it names the
+        promise it breaks (marked broken) or the throttle period it ends."""
+        promise = self.env["isp.payment.promise"]._isp_lapsed(partner, date)
+        if promise:
+            promise._isp_close("broken", date)
+            return _(
+                "Promise to pay %(document)s by %(day)s broken: %(reason)s",
+                document=promise.reference,
+                day=format_date(self.env, promise.date_to),
+                reason=reason,
+            )
+        if partner.isp_throttled_since:
+            return _(
+                "Throttled since %(since)s and still unpaid: %(reason)s",
+                since=format_date(self.env, partner.isp_throttled_since),
+                reason=reason,
+            )
+        return reason
+
+    @api.model
+    def _on_grace(self, partners, date):
+        """Those of ``partners`` throttled or with an active promise."""
+        promised = (
+            self.env["isp.payment.promise"]
+            .sudo()
+            .search(
+                [
+                    ("partner_id", "in", partners.commercial_partner_id.ids),
+                    ("state", "=", "active"),
+                ]
+            )
+            .partner_id
+        )
+        return partners.filtered(lambda p: p.isp_throttled_since or p in promised)
+
+    @api.model
+    def _settle_grace(self, partners, date):
+        """After money arrived (and on each status run): promises whose
+        document is paid are kept, throttle periods no longer needed end."""
+        self.env["isp.payment.promise"]._isp_refresh(partners, date)
+        throttled = partners.filtered(
+            lambda p: p.isp_throttled_since and p.isp_status == "active"
+        )
+        settled = throttled.filtered(lambda p: not self._would_block(p, date))
+        settled._isp_end_throttle(_("Paid: the throttle period ends."))
+        return settled
+
+    @api.model
+    def _would_block(self, partner, date):
+        """Whether ``partner`` is still due to be blocked on ``date``."""
+        if partner.isp_billing_type == "prepaid":
+            return any(
+                contract._isp_next_start() <= date
+                for contract in partner.isp_contract_ids.filtered("active")
+            )
+        return bool(self._plan_blocking(partner, date, self._plan_credit(partner, date)))
+
+    @api.model
     def _apply_status(self, decisions, date):
         blocked = self.env["res.partner"]
         for decision in decisions:
             partner = decision.partner
             if decision.action in ("block", "deactivate"):
-                decision.hold = self._cutoff_hold(partner, decision.action, date)
+                decision.hold = self._hold_cutoff(partner, decision.action, date)
                 if decision.hold:
                     continue
             if decision.action == "block":
-                blocked |= partner._isp_set_status("blocked", decision.reason, date)
+                reason = self._cutoff_reason(partner, decision.reason, date)
+                blocked |= partner._isp_set_status("blocked", reason, date)
             elif decision.action == "deactivate":
                 partner._isp_set_status("inactive", decision.reason, date)
             elif decision.action == "reactivate":

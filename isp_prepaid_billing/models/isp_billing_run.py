@@ -136,6 +136,7 @@ class IspBillingRun(models.Model):
             handled = self.env["res.partner"].union(*(plan.partner for plan in plans))
         else:
             partners = engine._lock_partners(partners)
+            engine._settle_grace(engine._on_grace(partners, self.date), self.date)
             plans = engine._apply_status(engine._plan_status(partners, self.date), self.date)
             self._record([], plans)
             handled = partners

@@ -16,8 +16,9 @@ MAX_ATTEMPTS = 5
 class IspRadiusDisconnect(models.Model):
     """A request owed to a router for one open session: a Disconnect-Request
     (the subscriber's status changed, the session must end and reconnect under
-    the new status) or a CoA-Request (the plan changed, the router applies the
-    new profile to the session). Sent right after the transaction commits; the
+    the new status) or a CoA-Request (the plan changed, or a throttle period
+    before a block began or ended: the router applies the new profile to the
+    session). Sent right after the transaction commits; the
     cron retries what failed. A refused CoA falls back to a Disconnect."""
 
     _name = "isp.radius.disconnect"
@@ -134,9 +135,12 @@ class IspRadiusDisconnect(models.Model):
         values = []
         for session in sessions:
             line = lines_by_login[(session.company_id.id, session.username)]
-            profile = line.product_id.product_tmpl_id.with_company(
-                session.company_id
-            ).isp_network_profile_id
+            profile = (
+                line._isp_throttle_profile()
+                or line.product_id.product_tmpl_id.with_company(
+                    session.company_id
+                ).isp_network_profile_id
+            )
             nas = nas_of(session)
             coa = (
                 nas.supports_coa

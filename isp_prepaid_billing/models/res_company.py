@@ -290,6 +290,29 @@ class ResCompany(models.Model):
         help="Router address list of blocked subscribers: letters, digits, '-', '_' "
         "and '.', at most 64 characters.",
     )
+    # Grace before cut-off
+    isp_throttle_days = fields.Integer(
+        string="Throttle Before Blocking (days)",
+        help="Days a customer who would be blocked keeps a throttled connection "
+        "(the throttle profile) before the block. 0 = block at once.",
+    )
+    isp_throttle_profile_id = fields.Many2one(
+        "isp.network.profile",
+        string="Throttle Profile",
+        domain="[('company_id', '=', id)]",
+        help="Network profile of throttled customers, e.g. a low rate limit.",
+    )
+    isp_promise_days = fields.Integer(
+        string="Promise to Pay (days)",
+        help="Days a blocked customer may reconnect on a promise to pay. 0 = no "
+        "promises from the portal.",
+    )
+    isp_promise_gap_days = fields.Integer(
+        string="Days Between Promises",
+        default=30,
+        help="A customer may promise again only this many days after the last "
+        "promise began.",
+    )
     # Notifications
     isp_notify_invoice = fields.Boolean(string="Notify: Invoice Issued", default=True)
     isp_notify_proforma = fields.Boolean(string="Notify: Proforma Issued", default=True)
@@ -402,6 +425,22 @@ class ResCompany(models.Model):
                 limit=1,
             )
         )
+
+    @api.constrains(
+        "isp_throttle_days",
+        "isp_throttle_profile_id",
+        "isp_promise_days",
+        "isp_promise_gap_days",
+    )
+    def _check_isp_grace(self):
+        for company in self:
+            company._isp_check_range("isp_throttle_days", 0, 60)
+            company._isp_check_range("isp_promise_days", 0, 60)
+            company._isp_check_range("isp_promise_gap_days", 0, 365)
+            if company.isp_throttle_days and not company.isp_throttle_profile_id:
+                raise ValidationError(
+                    self.env._("Choose the network profile of throttled customers.")
+                )
 
     @api.constrains(
         "isp_proforma_day",

@@ -179,6 +179,18 @@ class ResConfigSettings(models.TransientModel):
     isp_payment_link_max_requests_address = fields.Integer(
         related="company_id.isp_payment_link_max_requests_address", readonly=False
     )
+    isp_throttle_days = fields.Integer(
+        related="company_id.isp_throttle_days", readonly=False
+    )
+    isp_throttle_profile_id = fields.Many2one(
+        related="company_id.isp_throttle_profile_id", readonly=False
+    )
+    isp_promise_days = fields.Integer(
+        related="company_id.isp_promise_days", readonly=False
+    )
+    isp_promise_gap_days = fields.Integer(
+        related="company_id.isp_promise_gap_days", readonly=False
+    )
     isp_radius_api_user = fields.Char(
         related="company_id.isp_radius_api_user", readonly=False
     )

@@ -8,7 +8,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 from ..tools.payment_reference import payment_reference, references_in
 from ..tools.staff import check_staff
@@ -93,6 +93,24 @@ class ResPartner(models.Model):
     )
     isp_status_date = fields.Date(string="Status Since", readonly=True, copy=False)
     isp_status_reason = fields.Char(string="Status Reason", readonly=True, copy=False)
+    isp_throttled_since = fields.Date(
+        string="Throttled Since",
+        readonly=True,
+        copy=False,
+        tracking=True,
+        help="First day of the throttle period before the block: the network "
+        "answers with the throttle profile until the customer pays or is blocked.",
+    )
+    isp_throttle_profile_id = fields.Many2one(
+        "isp.network.profile",
+        string="Throttle Profile",
+        readonly=True,
+        copy=False,
+        help="The network profile of the running throttle period.",
+    )
+    isp_promise_ids = fields.One2many(
+        "isp.payment.promise", "partner_id", string="Promises to Pay"
+    )
     isp_credit_blocked = fields.Boolean(
         string="Credit Blocked",
         readonly=True,
@@ -941,7 +959,14 @@ class ResPartner(models.Model):
             ]
         )
         to_change.write(
-            {"isp_status": status, "isp_status_date": date, "isp_status_reason": reason}
+            {
+                "isp_status": status,
+                "isp_status_date": date,
+                "isp_status_reason": reason,
+                # A throttle period ends with any change of status.
+                "isp_throttled_since": False,
+                "isp_throttle_profile_id": False,
+            }
         )
         self.env["isp.notification"]._isp_queue_many(
             [
@@ -964,17 +989,53 @@ class ResPartner(models.Model):
         return to_change
 
     def _isp_after_payment(self, date):
-        """React at once to money received: reactivate or charge blocked customers."""
-        customers = self.commercial_partner_id.filtered(
-            lambda p: p.isp_billing_enabled and p.isp_status == "blocked"
+        """React at once to money received: reactivate or charge blocked customers,
+        charge throttled or promised prepaid customers, end throttle periods and
+        keep promises that are paid."""
+        Engine = self.env["isp.billing.engine"]
+        customers = self.commercial_partner_id.filtered("isp_billing_enabled")
+        on_grace = Engine._on_grace(customers, date)
+        blocked = customers.filtered(lambda p: p.isp_status == "blocked")
+        prepaid = (blocked | on_grace).filtered(
+            lambda p: p.isp_billing_type == "prepaid"
         )
-        prepaid = customers.filtered(lambda p: p.isp_billing_type == "prepaid")
         if prepaid:
-            self.env["isp.billing.engine"]._execute(prepaid, date)
-        others = customers - prepaid
+            Engine._execute(prepaid, date)
+        others = blocked - prepaid
         if others:
-            Engine = self.env["isp.billing.engine"]
             Engine._apply_status(Engine._plan_reactivation(others, date), date)
+        if on_grace:
+            Engine._settle_grace(on_grace, date)
+
+    def _isp_start_throttle(self, profile, reason, date):
+        """Throttle the service from ``date``: the status stays active, the
+        network answers with ``profile`` and open sessions get it by CoA."""
+        self.write({"isp_throttled_since": date, "isp_throttle_profile_id": profile.id})
+        for partner in self:
+            partner.message_post(body=reason, subtype_xmlid="mail.mt_note")
+        self.env["isp.radius.disconnect"]._isp_queue_plan_change(
+            self._isp_network_lines(), reason
+        )
+
+    def _isp_end_throttle(self, reason):
+        """Back to the plan's network profile, open sessions by CoA."""
+        throttled = self.filtered("isp_throttled_since")
+        if not throttled:
+            return throttled
+        throttled.write({"isp_throttled_since": False, "isp_throttle_profile_id": False})
+        for partner in throttled:
+            partner.message_post(body=reason, subtype_xmlid="mail.mt_note")
+        self.env["isp.radius.disconnect"]._isp_queue_plan_change(
+            throttled._isp_network_lines(), reason
+        )
+        return throttled
+
+    def _isp_network_lines(self):
+        return (
+            self.sudo()
+            .isp_contract_ids.filtered("active")
+            .contract_line_ids.filtered("isp_radius_username")
+        )
 
     # === SERVICE SUMMARY (portal) === #
 
@@ -1067,6 +1128,8 @@ class ResPartner(models.Model):
             return self.env._(
                 "Your service has been deactivated. Contact us to restart it."
             )
+        if state == "active":
+            return self._isp_portal_grace(date)
         if state != "blocked":
             return ""
         if self.isp_billing_type == "prepaid":
@@ -1079,6 +1142,31 @@ class ResPartner(models.Model):
         return text or self.env._(
             "Your service is suspended. Contact us to have it reconnected."
         )
+
+    def _isp_grace_hold(self, date):
+        """The promise or throttle period the service runs on, as a
+        ``CutoffHold``; None when neither."""
+        Engine = self.env["isp.billing.engine"]
+        hold = Engine._promise_hold(self, "block", date)
+        if not hold and self.isp_throttled_since:
+            hold = Engine._throttle_hold(self, "block", date)
+        return hold
+
+    def _isp_portal_grace(self, date):
+        """An active service that runs on a promise or throttled, in words."""
+        hold = self._isp_grace_hold(date)
+        if hold and hold.rule == "promise":
+            return self.env._(
+                "You promised to pay by %(day)s; your service runs until then.",
+                day=format_date(self.env, hold.until),
+            )
+        if hold:
+            return self.env._(
+                "Your connection is slowed down because a payment is missing. Pay "
+                "before %(day)s to avoid the suspension of your service.",
+                day=format_date(self.env, hold.until + relativedelta(days=1)),
+            )
+        return ""
 
     def _isp_mail_explanation(self):
         """The portal's explanation (``_isp_portal_explanation``) for the

@@ -17,6 +17,7 @@ PORTAL_READABLE = {
     "isp.charge": lambda customer: [("partner_id", "=", customer.id)],
     "isp.service.change": lambda customer: [("partner_id", "=", customer.id)],
     "isp.proforma": lambda customer: [("partner_id", "=", customer.id)],
+    "isp.payment.promise": lambda customer: [("partner_id", "=", customer.id)],
     "isp.proforma.line": lambda customer: [
         ("proforma_id.partner_id", "=", customer.id)
     ],
@@ -168,6 +169,17 @@ class TestPortalRecordRules(IspPortalCase, HttpCase):
             }
         )
         customer._isp_set_status("blocked", "rules")
+        env["isp.payment.promise"].create(
+            {
+                "partner_id": customer.id,
+                "company_id": cls.company.id,
+                "date_from": date(2026, 3, 10),
+                "date_to": date(2026, 3, 14),
+                "source": "staff",
+                "reference": "Balance",
+                "state": "broken",
+            }
+        )
         cls.init_invoice("out_invoice", customer, "2026-03-05", post=True, amounts=[12.0])
         return customer
 

@@ -71,7 +71,11 @@ RETURN QUERY
 SELECT COALESCE(l.isp_radius_password, '')::text,
        COALESCE(p.lang, 'en_US')::text,
        verdict.value,
-       profile.id,
+       COALESCE(
+           -- res.partner throttled before a block: the throttle profile
+           CASE WHEN p.isp_throttled_since IS NOT NULL THEN p.isp_throttle_profile_id END,
+           profile.id
+       ),
        (SELECT m.message
           FROM {SCHEMA}.isp_message m
          WHERE m.code = replace(verdict.value, 'suspended_reject', 'suspended')
