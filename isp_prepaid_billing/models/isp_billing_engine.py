@@ -1322,10 +1322,9 @@ class IspBillingEngine(models.AbstractModel):
         company = partner.isp_company_id or self.env.company
         if not company._isp_before_cutoff_hour(date):
             return None
+        hour = "%02d:00" % company.isp_cutoff_hour
         return CutoffHold(
-            date,
-            "cutoff_hour",
-            _("cut-offs happen from %(hour)s", hour=f"{company.isp_cutoff_hour:02d}:00"),
+            date, "cutoff_hour", _("cut-offs happen from %(hour)s", hour=hour)
         )
 
     @api.model

@@ -214,7 +214,8 @@ class IspStatusExplainer(models.AbstractModel):
         """The next event and the rule behind it, for ISP staff."""
         day = self._day_text(event.day)
         if event.hour:
-            day = self.env._("%(day)s at %(hour)s", day=day, hour=f"{event.hour:02d}:00")
+            hour = "%02d:00" % event.hour
+            day = self.env._("%(day)s at %(hour)s", day=day, hour=hour)
         verb = (
             self.env._("blocked")
             if event.action == "block"
@@ -324,9 +325,8 @@ class IspStatusExplainer(models.AbstractModel):
                 missing=self._money(partner, self._missing(event)),
             )
         if event.hour:
-            text = self.env._(
-                "%(text)s (from %(hour)s)", text=text, hour=f"{event.hour:02d}:00"
-            )
+            hour = "%02d:00" % event.hour
+            text = self.env._("%(text)s (from %(hour)s)", text=text, hour=hour)
         # Only the working-day rule's reason is the subscriber's to read.
         for __, hold in event.holds:
             if hold.rule == "working_day":
