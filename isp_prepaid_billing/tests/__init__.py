@@ -29,3 +29,4 @@ from . import test_subscriber_form
 from . import test_cockpit
 from . import test_subscriber_list
 from . import test_billing_jobs
+from . import test_simulation
