@@ -2,6 +2,7 @@
 """Weeks of an ISP lived through the real engine, the books checked every day
 (tests/simulator); and each check shown to catch a ledger broken on purpose."""
 
+import os
 import time
 from datetime import timedelta
 
@@ -22,12 +23,15 @@ class _Rollback(Exception):
 @tagged("post_install", "-at_install")
 class TestSimulation(TransactionCase):
     def simulate(self, seed, size, days):
-        simulation = Simulation(self.env, seed, size, days, start="2026-01-01")
+        simulation = Simulation(
+            self.env, seed, size, days, start="2026-01-01",
+            keep_going=bool(os.environ.get("ISP_SIM_KEEP_GOING")),
+        )
         try:
             result = simulation.run()
         except SimulationFailed as failure:
             self.fail(
-                f"{failure}\nreproduction: "
+                "\n".join(str(v) for v in failure.violations[:40]) + "\nreproduction: "
                 + simulation.write_reproduction(f"/tmp/simulation-seed{seed}-{simulation.day}.json")
             )
         return simulation, result

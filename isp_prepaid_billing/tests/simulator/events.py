@@ -182,7 +182,7 @@ class EventApplier:
         try:
             with self.env.cr.savepoint():
                 plan = engine._plan_ahead(partner, 1, self.sim.day)
-                price = engine._amount_to_prepay(plan) if plan.periods else 0.0
+                price = plan.total if plan.periods else 0.0
         except UserError:
             price = 0.0
         return price if price > 0 else 30.0

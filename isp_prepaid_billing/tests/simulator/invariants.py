@@ -75,9 +75,10 @@ def check_balance(world, day):
             """
             SELECT p.id, COALESCE(p.isp_balance, 0),
                    COALESCE((SELECT -SUM(l.balance) FROM account_move_line l
+                               JOIN account_account a ON a.id = l.account_id
                               WHERE l.partner_id = p.id AND l.parent_state = 'posted'
                                 AND l.company_id = p.isp_company_id
-                                AND l.account_type = 'asset_receivable'), 0)
+                                AND a.account_type = 'asset_receivable'), 0)
               FROM res_partner p
              WHERE p.id = ANY(%s)
              ORDER BY p.id

@@ -34,7 +34,8 @@ class Simulation:
     """``commit`` ends a transaction the way a request or a cron batch does:
     the test suite flushes (precommit hooks run), the script commits."""
 
-    def __init__(self, env, seed, size, days, start="2026-01-01", commit=None, tag=None):
+    def __init__(self, env, seed, size, days, start="2026-01-01", commit=None, tag=None,
+                 keep_going=False):
         # The crons work in committed batches here, never through queue_job.
         self.env = env(context=dict(env.context, isp_billing_jobs=False, tracking_disable=True))
         self.seed = seed
@@ -50,6 +51,9 @@ class Simulation:
         self.events = []  # every event applied, in order, with its outcome
         self.violations = []
         self.cron_log = []
+        # Discovery mode: note every violation and go on instead of stopping.
+        self.keep_going = keep_going
+        self.found = []
 
     # === TRANSACTIONS === #
 
@@ -103,9 +107,18 @@ class Simulation:
             "Simulation seed %s: %s subscribers x %s days in %.0f s",
             self.seed, self.size, len(by_day), time.monotonic() - started,
         )
+        if self.found:
+            self.violations = self.found
+            raise SimulationFailed(self, self.found)
         return self.summary()
 
     def fail(self, violations):
+        if self.keep_going:
+            seen = {(v.invariant, v.subject) for v in self.found}
+            violations = [v for v in violations if (v.invariant, v.subject) not in seen]
+            self.found += violations
+            _logger.warning("Simulation seed %s: %s", self.seed, "; ".join(map(str, violations)))
+            return
         self.violations = violations
         raise SimulationFailed(self, violations)
 

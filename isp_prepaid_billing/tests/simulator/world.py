@@ -58,6 +58,11 @@ def build_world(env, rng, size, start, tag="SIM"):
     starts on ``start`` (or in the next days); ``rng`` is the simulation's
     ``random.Random``, drawn from in a fixed order."""
     world = World(env=env, tag=tag)
+    # The simulation works as an accountant who manages ISP billing (Odoo's
+    # integrity check, for one, is for accountants only).
+    env.user.groups_id |= env.ref("account.group_account_manager") | env.ref(
+        "isp_prepaid_billing.isp_prepaid_billing_group_manager"
+    )
     usd = env.ref("base.USD")
     eur = env.ref("base.EUR")
     eur.active = True
@@ -104,7 +109,7 @@ def _make_company(world, name, currency):
         }
     )
     profile = env["isp.network.profile"].create(
-        {"name": f"Fibre profile ({name})", "rate_limit": "20M/100M"}
+        {"name": f"Fibre profile ({name})", "rate_limit": "20M/100M", "company_id": company.id}
     )
     Product = env["product.product"].with_company(company)
 
