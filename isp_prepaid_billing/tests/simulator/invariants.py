@@ -44,7 +44,11 @@ def check_all(world, day, only=None):
     for name in INVARIANTS:
         if only and name not in only:
             continue
-        violations += globals()[f"check_{name}"](world, day)
+        try:
+            with env.cr.savepoint():
+                violations += globals()[f"check_{name}"](world, day)
+        except Exception as error:  # noqa: BLE001 - a check that cannot run is a finding
+            violations.append(Violation(name, day, "check", f"could not run: {error}"))
     return violations
 
 

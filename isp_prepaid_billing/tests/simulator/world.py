@@ -60,7 +60,9 @@ def build_world(env, rng, size, start, tag="SIM"):
     world = World(env=env, tag=tag)
     # The simulation works as an accountant who manages ISP billing (Odoo's
     # integrity check, for one, is for accountants only).
-    env.user.groups_id |= env.ref("account.group_account_manager") | env.ref(
+    env.user.groups_id |= (
+        env.ref("account.group_account_manager") | env.ref("account.group_account_user")
+    ) | env.ref(
         "isp_prepaid_billing.isp_prepaid_billing_group_manager"
     )
     usd = env.ref("base.USD")
