@@ -142,6 +142,10 @@ def check_due_charged(world, day):
     Proforma = env["isp.proforma"]
     for subscriber in world.subscribers:
         partner = subscriber.partner
+        if partner.isp_status == "new":
+            # Never charged yet (a prepaid customer who has not paid): no service
+            # is given (RADIUS rejects "not started"), so nothing is owed.
+            continue
         if partner.isp_status in ("blocked", "inactive"):
             if not partner.isp_status_reason:
                 violations.append(
