@@ -246,8 +246,10 @@ class EventApplier:
             subscriber, partner, event, invoices[:1].amount_residual or self.owed(partner)
         )
         payment = self.new_payment(subscriber, partner, amount)
-        # The settlement may already have used the money: add what is left.
-        self.sim.commit()
+        # The settlement (run at the end of the transaction) may already have
+        # used the money: add what is left, as the user does on the next screen.
+        self.env.flush_all()
+        self.env.cr.flush()
         invoices = self.open_invoices(partner)
         line = payment.move_id.line_ids.filtered(
             lambda l: l.account_type == "asset_receivable" and not l.reconciled
