@@ -159,16 +159,16 @@ class TestInvariantsCatchBrokenBooks(TransactionCase):
         )
 
     def test_status_changed_by_sql(self):
+        # Blocked by SQL a month ago: the rules deactivate after 10 days.
         subscriber = self.subscriber(
-            lambda s: s.partner.isp_status in ("blocked", "inactive")
-            and s.partner.isp_billing_type != "prepaid"
-            and s.partner.isp_credit_mode != "unlimited"
+            lambda s: s.partner.isp_status == "active" and not s.partner.isp_do_not_block
         )
         self.assertNamed(
             "status",
             subscriber,
             lambda: self.sql(
-                "UPDATE res_partner SET isp_status = 'active' WHERE id = %s",
+                "UPDATE res_partner SET isp_status = 'blocked', isp_status_date = %s WHERE id = %s",
+                self.day - timedelta(days=30),
                 subscriber.partner.id,
             ),
         )
@@ -180,7 +180,11 @@ class TestInvariantsCatchBrokenBooks(TransactionCase):
             "moves_balanced",
             subscriber,
             lambda: self.sql(
-                "UPDATE account_move_line SET debit = debit + 1, balance = balance + 1 WHERE id = %s",
+                """UPDATE account_move_line
+                      SET debit = CASE WHEN debit > 0 THEN debit + 1 ELSE debit END,
+                          credit = CASE WHEN debit > 0 THEN credit ELSE credit + 1 END,
+                          balance = balance + CASE WHEN debit > 0 THEN 1 ELSE -1 END
+                    WHERE id = %s""",
                 line.id,
             ),
         )

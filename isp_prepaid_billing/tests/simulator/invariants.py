@@ -318,13 +318,15 @@ def check_statement(world, day):
             .mapped("balance")
         )
         currency = subscriber.company.currency_id
-        if currency.compare_amounts(closing, ledger):
+        balance = -(partner.isp_balance or 0.0)
+        if currency.compare_amounts(closing, ledger) or currency.compare_amounts(closing, balance):
             violations.append(
                 Violation(
                     "statement",
                     day,
                     _subject(world, partner.id),
-                    f"statement closes at {closing:.2f}, the partner ledger at {ledger:.2f}",
+                    f"statement closes at {closing:.2f}, the partner ledger at {ledger:.2f}, "
+                    f"the balance says {balance:.2f}",
                 )
             )
     return violations
