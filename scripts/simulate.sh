@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Live a month (or a year) of an ISP through the real engine and check the books
 # every simulated day (isp_prepaid_billing/tests/simulator). Not a test.
-# Usage: scripts/simulate.sh [--seed S] [--size N] [--days D] [--start YYYY-MM-DD]
+# Usage: scripts/simulate.sh [--seed S] [--size N] [--days D] [--start YYYY-MM-DD] [--keep-going]
 #        scripts/simulate.sh --replay file.json
 # Runs on its own database ${ISP_SIM_DB:-isp_sim}, created afresh each time.
 # On a violation it prints the seed and the day and writes the reproduction

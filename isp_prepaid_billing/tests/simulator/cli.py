@@ -15,7 +15,7 @@ from .runner import Simulation, SimulationFailed, replay
 _logger = logging.getLogger(__name__)
 
 
-def main(env, seed, size, days, start, replay_file=None, out_dir="."):
+def main(env, seed, size, days, start, replay_file=None, out_dir=".", keep_going=False):
     env = api.Environment(env.cr, SUPERUSER_ID, {})
     started = time.monotonic()
     try:
@@ -24,7 +24,9 @@ def main(env, seed, size, days, start, replay_file=None, out_dir="."):
                 data = json.load(handle)
             simulation, result = replay(env, data, commit=env.cr.commit)
         else:
-            simulation = Simulation(env, seed, size, days, start, commit=env.cr.commit)
+            simulation = Simulation(
+                env, seed, size, days, start, commit=env.cr.commit, keep_going=keep_going
+            )
             result = simulation.run()
     except SimulationFailed as failure:
         env.cr.rollback()
@@ -64,8 +66,11 @@ def command_line(argv):
     parser.add_argument("--start", default="2026-01-01")
     parser.add_argument("--replay")
     parser.add_argument("--out", default=".")
+    parser.add_argument(
+        "--keep-going", action="store_true", help="note every violation and go on"
+    )
     args = parser.parse_args(argv)
     registry = odoo.modules.registry.Registry(args.database)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
-        return main(env, args.seed, args.size, args.days, args.start, args.replay, args.out)
+        return main(env, args.seed, args.size, args.days, args.start, args.replay, args.out, args.keep_going)
