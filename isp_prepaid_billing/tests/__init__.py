@@ -31,3 +31,4 @@ from . import test_subscriber_list
 from . import test_billing_jobs
 from . import test_cutoff_rules
 from . import test_status_explainer
+from . import test_simulation

@@ -1,0 +1,243 @@
+# License AGPL-3.0 or later (http://www.gnu.org/licenses/agpl).
+"""The day loop: build the world, draw each day's events, apply them on the
+day (time frozen), run the crons, check the books; stop at the first
+violation with the seed, the day and a reproduction file."""
+
+import json
+import logging
+import random
+import time
+from datetime import timedelta
+
+from freezegun import freeze_time
+
+from odoo import fields
+
+from .events import EventApplier, WorkerKilled, generate_day
+from .invariants import Violation, check_all
+from .world import build_world
+
+_logger = logging.getLogger(__name__)
+
+
+class SimulationFailed(Exception):
+    def __init__(self, simulation, violations):
+        self.simulation = simulation
+        self.violations = violations
+        super().__init__(
+            f"seed {simulation.seed}, day {simulation.day}: "
+            + "; ".join(str(v) for v in violations[:10])
+        )
+
+
+class Simulation:
+    """``commit`` ends a transaction the way a request or a cron batch does:
+    the test suite flushes (precommit hooks run), the script commits."""
+
+    def __init__(self, env, seed, size, days, start="2026-01-01", commit=None, tag=None,
+                 keep_going=False):
+        # The crons work in committed batches here, never through queue_job.
+        self.env = env(context=dict(env.context, isp_billing_jobs=False, tracking_disable=True))
+        self.seed = seed
+        self.size = size
+        self.days = days
+        self.start = fields.Date.to_date(start)
+        self.tag = tag or f"SIM{seed}"
+        self.rng = random.Random(seed)
+        self._commit = commit
+        self.world = None
+        self.day = self.start
+        self.event_index = 0
+        self.events = []  # every event applied, in order, with its outcome
+        self.violations = []
+        self.cron_log = []
+        # Discovery mode: note every violation and go on instead of stopping.
+        self.keep_going = keep_going
+        self.found = []
+
+    # === TRANSACTIONS === #
+
+    def commit(self):
+        self.env.flush_all()
+        if self._commit:
+            self._commit()
+        else:
+            self.env.cr.flush()  # precommit hooks: the settlement of money received
+
+    # === EVENTS === #
+
+    def setup(self):
+        with freeze_time(fields.Date.to_string(self.start)):
+            self.world = build_world(self.env, self.rng, self.size, self.start, self.tag)
+        self.commit()
+
+    def draw_events(self):
+        """Every event of the run, from the seed alone."""
+        subscribers = [(s.key, s.payer) for s in self.world.subscribers]
+        events = []
+        for offset in range(self.days):
+            day = self.start + timedelta(days=offset)
+            events += generate_day(self.rng, subscribers, day, self.size)
+        return events
+
+    def run(self, events=None, check=True):
+        """Live the days; returns the result summary or raises SimulationFailed."""
+        if self.world is None:
+            self.setup()
+        events = events if events is not None else self.draw_events()
+        applier = EventApplier(self)
+        by_day = {}
+        for event in events:
+            by_day.setdefault(event["day"], []).append(event)
+        started = time.monotonic()
+        for iso in sorted(by_day):
+            self.day = fields.Date.to_date(iso)
+            with freeze_time(f"{iso} 12:00:00"):
+                for event in by_day[iso]:
+                    self.event_index += 1
+                    outcome = applier.apply(event, self.day)
+                    self.events.append({**event, "outcome": outcome})
+                    if isinstance(outcome, list):  # a crash or a broken batch
+                        self.fail(outcome)
+                if check:
+                    violations = check_all(self.world, self.day)
+                    if violations:
+                        self.fail(violations)
+        _logger.info(
+            "Simulation seed %s: %s subscribers x %s days in %.0f s",
+            self.seed, self.size, len(by_day), time.monotonic() - started,
+        )
+        if self.found:
+            self.violations = self.found
+            raise SimulationFailed(self, self.found)
+        return self.summary()
+
+    def fail(self, violations):
+        if self.keep_going:
+            seen = {(v.invariant, v.subject) for v in self.found}
+            violations = [v for v in violations if (v.invariant, v.subject) not in seen]
+            self.found += violations
+            _logger.warning("Simulation seed %s: %s", self.seed, "; ".join(map(str, violations)))
+            return
+        self.violations = violations
+        raise SimulationFailed(self, violations)
+
+    # === CRONS === #
+
+    def run_crons(self, day):
+        """Both crons in committed batches, then both again: the second time
+        finds nothing to do."""
+        Partner = self.env["res.partner"]
+        done = {}
+        for attempt in (1, 2):
+            for job, cron in (("charge", Partner._cron_isp_charge), ("status", Partner._cron_isp_status)):
+                total = 0
+                for __ in range(1000):
+                    handled, remaining = cron(day)
+                    self.commit()
+                    total += handled
+                    if not remaining:
+                        break
+                done[f"{job}{attempt}"] = total
+        self.env.invalidate_all()
+        if done["charge2"] or done["status2"]:
+            return [
+                Violation(
+                    "crons_once", day, "crons",
+                    f"running the crons again handled {done['charge2']} and {done['status2']} customers",
+                )
+            ]
+        return f"charge {done['charge1']}, status {done['status1']}"
+
+    def kill_worker(self, day, fraction):
+        """A charge batch dies half-way: everything it did is rolled back."""
+        before = self.fingerprint()
+        Run = self.env["isp.billing.run"]
+        company = self.world.companies[0]
+        pending = self.env["res.partner"].search(
+            Run._pending_domain("charge", company, day), order="id", limit=company.isp_batch_size
+        )
+        if not pending:
+            return "skipped: no batch due"
+        half = pending[: max(1, int(len(pending) * fraction))]
+        try:
+            with self.env.cr.savepoint():
+                run = Run.with_company(company)._scheduled_run(company, day)
+                run._run_job("charge", half)
+                self.env.flush_all()
+                raise WorkerKilled()
+        except WorkerKilled:
+            pass
+        self.env.invalidate_all()
+        after = self.fingerprint()
+        if before != after:
+            return [
+                Violation("worker_killed", day, "charge batch", f"a killed batch left {before} -> {after}")
+            ]
+        return f"killed after {len(half)} of {len(pending)} customers, rolled back"
+
+    def fingerprint(self):
+        """What a rolled-back batch must not change."""
+        self.env.flush_all()
+        [row] = self.env.execute_query(_sql(self.world.partners.ids))
+        return tuple(row)
+
+    # === RESULT === #
+
+    def summary(self):
+        """The end state, by subscriber key: what the same seed must give again."""
+        self.env.invalidate_all()
+        result = {}
+        for subscriber in self.world.subscribers:
+            partner = subscriber.partner
+            contracts = partner.isp_contract_ids.sorted("id")
+            result[subscriber.key] = {
+                "status": partner.isp_status,
+                "balance": round(partner.isp_balance, 2),
+                "charged_until": fields.Date.to_string(contracts[:1].isp_charged_until)
+                if contracts[:1].isp_charged_until
+                else None,
+                "charges": len(partner.isp_charge_ids),
+            }
+        return result
+
+    def reproduction(self):
+        """The JSON that replays this run: seed, size, start and every event."""
+        return {
+            "seed": self.seed,
+            "size": self.size,
+            "days": self.days,
+            "start": fields.Date.to_string(self.start),
+            "failed_on": fields.Date.to_string(self.day) if self.violations else None,
+            "violations": [str(v) for v in self.violations],
+            "events": [
+                {key: value for key, value in event.items() if key != "outcome"}
+                for event in self.events
+            ],
+        }
+
+    def write_reproduction(self, path):
+        with open(path, "w", encoding="utf-8") as handle:
+            json.dump(self.reproduction(), handle, indent=1, sort_keys=True)
+        return path
+
+
+def _sql(partner_ids):
+    from odoo.tools import SQL
+
+    return SQL(
+        """SELECT (SELECT COUNT(*) FROM account_move),
+                  (SELECT COUNT(*) FROM isp_charge),
+                  (SELECT string_agg(isp_status || COALESCE(isp_balance, 0)::text, ',' ORDER BY id)
+                     FROM res_partner WHERE id = ANY(%s))""",
+        partner_ids,
+    )
+
+
+def replay(env, data, commit=None):
+    """Rebuild the world of a reproduction and apply its events."""
+    simulation = Simulation(
+        env, data["seed"], data["size"], data["days"], data["start"], commit=commit
+    )
+    simulation.setup()
+    return simulation, simulation.run(events=data["events"])
