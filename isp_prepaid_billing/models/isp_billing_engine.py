@@ -168,14 +168,17 @@ class IspBillingEngine(models.AbstractModel):
             or partner.isp_currency_id.compare_amounts(plan.balance, plan.total) >= 0
         ):
             return "charge"
-        requested = self.env["isp.proforma.line"].search_count(
-            [
-                ("proforma_id.state", "=", "open"),
-                ("proforma_id.isp_block_date", "!=", False),
-                ("contract_line_id", "in", [line.id for period in plan.periods for line, __ in period.lines]),
-                ("period_start", "in", [period.start for period in plan.periods]),
-            ]
-        )
+        domain = [
+            ("proforma_id.state", "=", "open"),
+            ("contract_line_id", "in", [line.id for period in plan.periods for line, __ in period.lines]),
+            ("period_start", "in", [period.start for period in plan.periods]),
+        ]
+        # A customer who can be blocked is asked by a request with a blocking
+        # day; one who cannot (unlimited credit, Do not block) gets requests
+        # without one, and an open one of those is the request too.
+        if self._due_dates(partner, plan.date)[1]:
+            domain.append(("proforma_id.isp_block_date", "!=", False))
+        requested = self.env["isp.proforma.line"].search_count(domain)
         return "requested" if requested else "proforma"
 
     @api.model
@@ -450,12 +453,24 @@ class IspBillingEngine(models.AbstractModel):
             .search(
                 [
                     ("contract_id", "in", [p.contract.id for p in periods.values()]),
-                    ("period_start", "in", [p.start for p in periods.values()]),
+                    ("period_start", "<=", max(p.end for p in periods.values())),
+                    ("period_end", ">=", min(p.start for p in periods.values())),
                 ]
             )
         )
-        done = {(charge.contract_id, charge.period_start) for charge in charged}
-        pending = [period for key, period in periods.items() if key not in done]
+        # A period any charge overlaps is not charged again: a customer who
+        # restarted from a payment day has those days charged already, and the
+        # proforma's money stays on the balance for the periods that follow.
+        pending = [
+            period
+            for period in periods.values()
+            if not any(
+                charge.contract_id == period.contract
+                and charge.period_start <= period.end
+                and charge.period_end >= period.start
+                for charge in charged
+            )
+        ]
         if not pending:
             return charged.move_id[:1]
         plan = ChargePlan(

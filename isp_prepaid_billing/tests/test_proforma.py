@@ -129,6 +129,39 @@ class TestProforma(IspBillingCase):
         with self.assertRefused(UserError, "cannot be paid"):
             wizard.action_link()
 
+    def test_paying_an_old_proforma_after_a_restart_charges_no_day_twice(self):
+        """Found by the simulator (seed 2026, S036): a prepaid customer blocked
+        for April restarts from the day of a top-up (9 April - 8 May); paying
+        April's proforma afterwards must not charge those days again."""
+        customer = self.make_subscriber("Wes", billing_type="prepaid")
+        self.make_subscription(customer, price=30.0, date_start="2026-03-01")
+        self.pay(customer, 30.0, "2026-03-01")
+        self.run_engine(customer, "2026-03-01")
+        self.Proforma._cron_isp_proforma("2026-03-20")
+        proforma = self.proformas(customer)
+        self.assertEqual(str(proforma.line_ids[:1].period_start), "2026-04-01")
+        self.run_engine(customer, "2026-04-01")
+        self.assertStatus(customer, "blocked", "2026-04-01")
+        with freeze_time("2026-04-09"):
+            self.pay(customer, 35.0, "2026-04-09")  # not the proforma's amount
+        self.assertStatus(customer, "active", "2026-04-09")
+        charges = self.env["isp.charge"].search([("partner_id", "=", customer.id)])
+        self.assertEqual(
+            [str(c.period_start) for c in charges.sorted("period_start")],
+            ["2026-03-01", "2026-04-09"],
+        )
+        with freeze_time("2026-04-12"):
+            self.pay(customer, 30.0, "2026-04-12")  # the proforma's amount
+        charges = self.env["isp.charge"].search([("partner_id", "=", customer.id)])
+        self.assertEqual(
+            [str(c.period_start) for c in charges.sorted("period_start")],
+            ["2026-03-01", "2026-04-09"],
+            "April's days are charged once",
+        )
+        # 30 + 35 + 30 paid, March and 9 April - 8 May charged: 35 left.
+        self.assertBalance(customer, 35.0)
+        self.assertBalanceIsReceivable(customer)
+
     def test_staff_link_a_payment(self):
         customer = self.recurring_customer("Wes")
         self.Proforma._cron_isp_proforma("2026-03-20")
@@ -217,6 +250,25 @@ class TestTaxInvoiceOnPayment(IspBillingCase):
         self.assertEqual(
             customer.isp_contract_ids.isp_charged_until.isoformat(), "2026-03-31"
         )
+
+    def test_one_request_a_period_for_a_customer_who_cannot_be_blocked(self):
+        """Found by the simulator (seed 2026, S015): with unlimited credit the
+        request has no blocking day, and every later run asked again (a failed
+        proforma and an error on the customer each day)."""
+        customer = self.make_subscriber(
+            "Ulf", billing_type="recurring", isp_credit_mode="unlimited"
+        )
+        self.make_subscription(customer, price=30.0, date_start="2026-03-01")
+        plans = self.run_engine(customer, "2026-03-01")
+        self.assertEqual(plans[0].action, "proforma")
+        proforma = self.requests(customer)
+        self.assertFalse(proforma.isp_block_date)
+        for day in ("2026-03-02", "2026-03-03"):
+            plans = self.run_engine(customer, day)
+            self.assertEqual(plans[0].action, "requested")
+            self.assertFalse(plans[0].error)
+        self.assertEqual(self.requests(customer), proforma)
+        self.assertFalse(customer.isp_billing_error)
 
     def test_a_customer_whose_balance_covers_the_period_is_invoiced_as_usual(self):
         customer = self.make_subscriber("Vik", billing_type="recurring")
