@@ -1370,7 +1370,11 @@ class IspBillingEngine(models.AbstractModel):
             return None
         if self.env["isp.payment.promise"]._isp_lapsed(partner, date):
             return None
-        since = partner.isp_throttled_since or date
+        since = (
+            partner.isp_throttled_since
+            or self.env.context.get("isp_throttle_since", {}).get(partner.id)
+            or date
+        )
         until = since + relativedelta(days=days - 1)
         if date > until:
             return None

@@ -24,6 +24,9 @@ PROMISE_STATES = [
 ]
 
 
+# A promise longer than a year is no promise.
+MAX_PROMISE_DAYS = 365
+
 class IspPaymentPromise(models.Model):
     _name = "isp.payment.promise"
     _description = "Promise to pay"
@@ -194,6 +197,25 @@ class IspPaymentPromise(models.Model):
             )
         if days < 1:
             raise UserError(self.env._("Promises to pay are not offered."))
+        if days > MAX_PROMISE_DAYS:
+            raise UserError(
+                self.env._(
+                    "A promise to pay lasts at most %(days)s days.",
+                    days=MAX_PROMISE_DAYS,
+                )
+            )
+        if not self._isp_owes(partner, cause):
+            raise UserError(
+                self.env._("Nothing unpaid suspends this service: there is nothing to promise.")
+            )
+        if self._isp_blocked_by_staff(partner) and not self.env.context.get(
+            "isp_promise_by_staff"
+        ):
+            raise UserError(
+                self.env._(
+                    "This service was suspended by our staff: please contact us."
+                )
+            )
         previous = self.sudo().search(
             [
                 ("partner_id", "=", partner.id),
@@ -233,6 +255,28 @@ class IspPaymentPromise(models.Model):
                     ),
                 )
             )
+
+    @api.model
+    def _isp_owes(self, partner, cause):
+        """Whether an unpaid document, or a balance below the customer's
+        minimum, is behind the block (a promise has something to pay)."""
+        if cause.get("move_id") or cause.get("proforma_id") or cause.get("period_date"):
+            return True
+        return not partner._isp_has_funds_for(0.0)
+
+    @api.model
+    def _isp_blocked_by_staff(self, partner):
+        """Whether the block in force was set by a person, not by the rules."""
+        event = (
+            self.env["isp.status.event"]
+            .sudo()
+            .search(
+                [("partner_id", "=", partner.id), ("status_to", "=", "blocked")],
+                order="date desc, id desc",
+                limit=1,
+            )
+        )
+        return event.by_staff
 
     @api.model
     def _isp_portal_offer(self, partner, date):

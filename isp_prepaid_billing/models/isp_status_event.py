@@ -25,6 +25,11 @@ class IspStatusEvent(models.Model):
         compute="_compute_is_reactivation", store=True, string="Reactivation"
     )
     reason = fields.Char()
+    by_staff = fields.Boolean(
+        string="By Staff",
+        readonly=True,
+        help="Set by a person with the customer's buttons, not by the billing rules.",
+    )
     is_today = fields.Boolean(
         compute="_compute_is_today",
         search="_search_is_today",

@@ -152,6 +152,10 @@ class IspStatusExplainer(models.AbstractModel):
             if not hold:
                 break
             event.holds.append((day, hold))
+            if hold.rule == "throttle" and not partner.isp_throttled_since:
+                # The cron starts the throttle on its first day: later days
+                # count from there, as they will once it has started.
+                Engine = Engine.with_context(isp_throttle_since={partner.id: day})
             if hold.rule == "cutoff_hour":
                 event.hour = company.isp_cutoff_hour
                 break

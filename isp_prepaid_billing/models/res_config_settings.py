@@ -179,11 +179,13 @@ class ResConfigSettings(models.TransientModel):
     isp_payment_link_max_requests_address = fields.Integer(
         related="company_id.isp_payment_link_max_requests_address", readonly=False
     )
-    isp_throttle_days = fields.Integer(
-        related="company_id.isp_throttle_days", readonly=False
-    )
+    # the profile first: the related fields are written one by one, in this
+    # order, and throttle days need a profile
     isp_throttle_profile_id = fields.Many2one(
         related="company_id.isp_throttle_profile_id", readonly=False
+    )
+    isp_throttle_days = fields.Integer(
+        related="company_id.isp_throttle_days", readonly=False
     )
     isp_promise_days = fields.Integer(
         related="company_id.isp_promise_days", readonly=False

@@ -627,7 +627,7 @@ class ResPartner(models.Model):
 
     def action_isp_block(self):
         check_staff(self.env)
-        self._isp_set_status(
+        self.with_context(isp_status_by_staff=True)._isp_set_status(
             "blocked", _("Blocked by %(user)s", user=self.env.user.name)
         )
 
@@ -954,6 +954,7 @@ class ResPartner(models.Model):
                     "status_from": partner.isp_status,
                     "status_to": status,
                     "reason": reason,
+                    "by_staff": bool(self.env.context.get("isp_status_by_staff")),
                 }
                 for partner in to_change
             ]

@@ -106,6 +106,25 @@ class TestThrottle(GraceCase):
         customer = self.blocked_on_the_16th("Bea Blocked")
         self.assertFalse(customer.isp_throttled_since)
 
+    def test_the_explainer_counts_the_throttle_from_its_first_day(self):
+        """Reviewer: before the throttle started, each previewed day began a
+        new throttle period, and the block moved 120 days away."""
+        customer = self.invoiced("Tia Preview")
+        event = self.env["isp.status.explainer"]._explain(customer, date(2026, 4, 10)).event
+        self.assertEqual(event.day, date(2026, 4, 19), "throttled 16-18 April, blocked on the 19th")
+        self.assertEqual([hold.rule for __, hold in event.holds], ["throttle"])
+
+    def test_settings_save_throttle_days_with_their_profile(self):
+        """Reviewer: Settings writes its related fields one by one, and the
+        days written before the profile were refused."""
+        self.company.write({"isp_throttle_days": 0, "isp_throttle_profile_id": False})
+        settings = self.env["res.config.settings"].create(
+            {"isp_throttle_days": 2, "isp_throttle_profile_id": self.slow.id}
+        )
+        settings.execute()
+        self.assertEqual(self.company.isp_throttle_days, 2)
+        self.assertEqual(self.company.isp_throttle_profile_id, self.slow)
+
     def test_days_without_a_profile_are_refused(self):
         with self.assertRefused(ValidationError, "network profile of throttled customers"):
             self.company.write({"isp_throttle_profile_id": False})
@@ -231,6 +250,42 @@ class TestPromiseToPay(GraceCase):
         self.assertEqual((promise.source, promise.user_id), ("staff", self.env.user))
         self.assertEqual(promise.date_to, date(2026, 4, 19))
         self.assertStatus(customer, "active", "2026-04-17")
+
+    @freeze_time("2026-04-17")
+    def test_a_staff_block_is_not_undone_by_the_subscriber(self):
+        """Reviewer: a subscriber blocked by staff, owing nothing, promised to
+        pay "Balance" from the portal and was reconnected."""
+        customer = self.make_subscriber("Sue Staffblock", billing_type="recurring")
+        self.make_subscription(customer, price=100.0, date_start="2026-04-01")
+        self.run_engine(customer, "2026-04-01")
+        self.pay(customer, 100.0, "2026-04-02")
+        customer.action_isp_block()
+        self.assertStatus(customer, "blocked")
+        with self.assertRefused(UserError, "nothing to promise"):
+            self.promise(customer, date(2026, 4, 17), source="portal")
+        # Owing money does not let the subscriber lift a staff block either.
+        owing = self.invoiced("Oli Owing")
+        owing.action_isp_block()
+        with self.assertRefused(UserError, "suspended by our staff"):
+            self.promise(owing, date(2026, 4, 17), source="portal")
+        self.assertStatus(customer, "blocked")
+        self.assertStatus(owing, "blocked")
+        self.assertFalse(self.Promise.search([("partner_id", "in", (customer | owing).ids)]))
+
+    @freeze_time("2026-04-17")
+    def test_staff_promise_days_are_bounded(self):
+        """Reviewer: 36,500 days were accepted and 2147483647 crashed the form."""
+        customer = self.blocked_on_the_16th("Max Days")
+        wizard = Form(
+            self.env["isp.payment.promise.grant"].with_context(
+                default_partner_id=customer.id
+            )
+        )
+        wizard.days = 2147483647
+        self.assertFalse(wizard.date_to)
+        with self.assertRefused(UserError, "at most 365 days"):
+            wizard.save().action_grant()
+        self.assertStatus(customer, "blocked")
 
     @freeze_time("2026-04-17")
     def test_only_isp_staff_grant_promises(self):

@@ -3,6 +3,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import api, fields, models
 
+from ..models.isp_payment_promise import MAX_PROMISE_DAYS
 from ..tools.staff import check_staff
 
 
@@ -32,13 +33,15 @@ class IspPaymentPromiseGrant(models.TransientModel):
         today = fields.Date.context_today(self)
         for wizard in self:
             wizard.date_to = (
-                today + relativedelta(days=wizard.days - 1) if wizard.days > 0 else False
+                today + relativedelta(days=wizard.days - 1)
+                if 0 < wizard.days <= MAX_PROMISE_DAYS
+                else False
             )
 
     def action_grant(self):
         check_staff(self.env)
         self.ensure_one()
-        self.env["isp.payment.promise"]._isp_grant(
+        self.env["isp.payment.promise"].with_context(isp_promise_by_staff=True)._isp_grant(
             self.partner_id, fields.Date.context_today(self), self.days, "staff"
         )
         return {"type": "ir.actions.act_window_close"}
