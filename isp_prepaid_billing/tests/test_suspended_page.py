@@ -437,8 +437,8 @@ class TestSuspendedPage(IspPortalCase, HttpCase):
             self.assertIn("do not match", response.text)
         payment, error = self.redeem_from("198.51.100.7", number, CARD_CODE)
         self.assertFalse(error)
-        self.assertTrue(payment)
-        self.assertStatus(self.alice, "active")
+        self.assertEqual(payment.partner_id, self.alice)
+        self.assertMoney(payment.amount, 30.0)
 
     def test_wrong_refills_are_limited_per_address_and_customer(self):
         # The public page's company counts unknown numbers.
