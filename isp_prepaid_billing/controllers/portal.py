@@ -555,7 +555,11 @@ class IspPortal(PaymentPortal):
             )
         request.env["payment.transaction"]._isp_check_offer(nonce, expires)
         self._isp_payment_provider(
-            kwargs, customer.isp_company_id or request.env.company
+            kwargs,
+            customer.isp_company_id or request.env.company,
+            request.env.user.partner_id,
+            offer["amount"],
+            currency,
         )
         kwargs["landing_route"] = "/my/isp?payment=done"
         tx = self._create_transaction(
@@ -596,23 +600,43 @@ class IspPortal(PaymentPortal):
         kwargs["is_validation"] = False
 
     @staticmethod
-    def _isp_payment_provider(kwargs, company):
+    def _isp_payment_provider(kwargs, company, partner, amount, currency):
         """The provider the payment form chose (through its token, or with a
-        payment method), if it exists and is enabled for ``company``."""
+        payment method), if the payment form of ``partner`` could offer it:
+        one of Odoo's compatible providers of ``company`` for ``amount`` in
+        ``currency`` (published, unless the visitor is staff), and a payment
+        method (or a token of ``partner``) compatible with it.
+        ValidationError otherwise."""
         env = request.env
+        providers = (
+            env["payment.provider"]
+            .sudo()
+            ._get_compatible_providers(
+                company.id, partner.id, amount, currency_id=currency.id
+            )
+        )
         if kwargs["flow"] == "token":
-            token = env["payment.token"].sudo().browse(kwargs["token_id"]).exists()
+            token = (
+                env["payment.token"]
+                .sudo()
+                ._get_available_tokens(providers.ids, partner.id)
+                .filtered(lambda token: token.id == kwargs["token_id"])
+            )
             provider = token.provider_id
         else:
-            provider = env["payment.provider"].sudo().browse(kwargs["provider_id"])
-            method = env["payment.method"].sudo().browse(kwargs["payment_method_id"])
-            if not method.exists():
+            provider = providers.filtered(lambda p: p.id == kwargs["provider_id"])
+            methods = (
+                env["payment.method"]
+                .sudo()
+                ._get_compatible_payment_methods(
+                    provider.ids, partner.id, currency_id=currency.id
+                )
+                if provider
+                else env["payment.method"]
+            )
+            if kwargs["payment_method_id"] not in methods.ids:
                 provider = provider.browse()
-        if (
-            not provider.exists()
-            or provider.company_id != company
-            or provider.state == "disabled"
-        ):
+        if not provider:
             raise ValidationError(_("This payment method is not available."))
         return provider
 

@@ -162,15 +162,18 @@ class IspSuspendedPortal(IspPortal):
     def _isp_link_values(self, link, token, purpose, amount, periods):
         customer = link.partner_id.with_company(link.company_id)
         today = self._isp_today(customer)
-        blocked = customer._isp_service_state(today) == "blocked"
-        if purpose not in LINK_PURPOSES:
-            purpose = "reactivate" if blocked else "topup"
+        # Reactivating pays periods in advance, which a postpaid service
+        # cannot: a blocked postpaid customer tops up (pays what is due).
+        postpaid = customer.isp_billing_type == "postpaid"
+        can_reactivate = customer._isp_service_state(today) == "blocked" and not postpaid
+        if purpose not in LINK_PURPOSES or (purpose == "reactivate" and postpaid):
+            purpose = "reactivate" if can_reactivate else "topup"
         values = {
             "token": token,
             "masked_name": self._isp_masked_name(customer.name),
             "currency": customer.isp_currency_id,
             "purpose": purpose,
-            "can_reactivate": blocked,
+            "can_reactivate": can_reactivate,
             "periods": self._isp_int(periods, 1, MAX_PERIODS_AHEAD) or 1,
             "period_choices": range(1, MAX_PERIODS_AHEAD + 1),
             "topup_choices": link.company_id._isp_topup_choices(),
@@ -274,7 +277,13 @@ class IspSuspendedPortal(IspPortal):
             raise ValidationError(
                 _("The amount to pay has changed since the page was shown: reload it.")
             )
-        self._isp_payment_provider(kwargs, link.company_id)
+        self._isp_payment_provider(
+            kwargs,
+            link.company_id,
+            customer,
+            offer["amount"],
+            customer.isp_currency_id,
+        )
         if not link._isp_take():
             raise ValidationError(
                 link._isp_problem() or _("This payment link is not valid.")

@@ -6,6 +6,13 @@ from .isp_refill_card import FAILURE_WINDOW
 # The results that count towards the rate limit: guesses.
 FAILURES = ("unknown", "no_customer")
 
+# On the public suspended page everyone is the public user: wrong codes are
+# counted per address (the company's address limit, high for carrier-grade
+# NAT) and, for a known customer number, per customer with this many times
+# the address limit (default 4 x 50 = 200 in 15 minutes). One address can then
+# not lock a customer out, yet guessing a customer's code stays bounded.
+PUBLIC_CUSTOMER_FACTOR = 4
+
 
 class IspRefillAttempt(models.Model):
     _name = "isp.refill.attempt"
@@ -69,10 +76,11 @@ class IspRefillAttempt(models.Model):
 
     @api.model
     def _isp_blocked_until(self, user, ip_address, company, partner=None):
-        """When the user (for the public user: the customer) has used up their
-        wrong codes, or everyone at the address the address's (much higher)
-        allowance, the moment the oldest of them leaves the window; otherwise
-        False.
+        """When the user has used up their wrong codes, or everyone at the
+        address the address's (much higher) allowance, or (public user only)
+        everyone typing the customer's number PUBLIC_CUSTOMER_FACTOR times the
+        address's allowance, the moment the oldest of them leaves the window;
+        otherwise False.
 
         The user is what the limit is about: many subscribers share an address
         behind carrier-grade NAT, and one of them must not lock out the others.
@@ -82,7 +90,10 @@ class IspRefillAttempt(models.Model):
         counted_as = self._isp_counted_as(user, partner)
         limits = []
         if counted_as:
-            limits.append((counted_as[1], company.isp_refill_max_failures))
+            limit = company.isp_refill_max_failures
+            if user._is_public():
+                limit = company.isp_refill_max_failures_address * PUBLIC_CUSTOMER_FACTOR
+            limits.append((counted_as[1], limit))
         if ip_address:
             limits.append(
                 (

@@ -93,7 +93,16 @@ class IspRefillCard(models.Model):
         The caller must have checked that the current user acts for ``partner``:
         this method reads cards and posts the payment as superuser."""
         partner = partner.commercial_partner_id
-        company = partner.isp_company_id or self.env.company
+        return self._isp_redeem_for(
+            code, partner, partner.isp_company_id or self.env.company, ip_address
+        )
+
+    @api.model
+    def _isp_redeem_for(self, code, partner, company, ip_address, mismatch=None):
+        """``_isp_redeem`` for ``partner`` (a commercial partner, or empty for
+        a customer number that names nobody). With ``mismatch``, the public
+        page's message for a wrong number or code: an unknown number and a
+        wrong code of a known one get that same message, and count alike."""
         Attempt = self.env["isp.refill.attempt"].sudo()
         # Counting the wrong codes and logging this attempt are one step: the
         # limiter keys stay taken until this transaction ends.
@@ -113,6 +122,11 @@ class IspRefillCard(models.Model):
                 limit=1,
             )
         error = self._isp_redeem_error(card, company)
+        if mismatch and (not partner or (error and error[0] == "unknown")):
+            # A card that is used, disabled or expired says so whatever the
+            # number: it tells nothing about the number.
+            if not error or error[0] == "unknown":
+                error = ("unknown" if partner else "no_customer", mismatch)
         if error:
             Attempt._isp_log(partner, ip_address, card, error[0])
             _logger.warning(
@@ -142,25 +156,22 @@ class IspRefillCard(models.Model):
     def _isp_redeem_by_number(self, number, code, ip_address):
         """Redeem ``code`` for the customer whose number (payment reference)
         is ``number``: the suspended page's redemption, for subscribers who
-        do not log in. Returns ``(payment, error)`` as ``_isp_redeem``; an
-        unknown number is logged and counts towards the address's limit."""
+        do not log in. Returns ``(payment, error)`` as ``_isp_redeem``.
+
+        An unknown number and a wrong code get the same answer and both count
+        towards the address's limit, so the page does not tell which numbers
+        exist; a known customer's wrong codes also count towards the
+        customer's own, much higher, limit (see ``isp.refill.attempt``)."""
         customer = self._isp_customer_of_number(number)
-        if customer:
-            return self._isp_redeem(code, customer, ip_address)
-        Attempt = self.env["isp.refill.attempt"].sudo()
-        self.env["isp.refill.throttle"].sudo()._isp_lock(
-            Attempt._isp_limit_keys(self.env.user, ip_address)
-        )
-        blocked_until = Attempt._isp_blocked_until(
-            self.env.user, ip_address, self.env.company
-        )
-        if blocked_until:
-            return None, self._isp_blocked_message(blocked_until)
-        Attempt._isp_log(customer, ip_address, self.browse(), "no_customer")
-        _logger.warning("Refill card refused (no customer) from %s", ip_address)
-        return None, _(
-            "There is no customer with this number. Check it on your invoice and "
-            "try again."
+        return self._isp_redeem_for(
+            code,
+            customer,
+            customer.isp_company_id or self.env.company,
+            ip_address,
+            mismatch=_(
+                "This customer number and code do not match. Check the number on "
+                "your invoice and the code on your card, and try again."
+            ),
         )
 
     @api.model

@@ -3,6 +3,7 @@ import json
 import time
 from datetime import date
 
+from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, freeze_time, tagged
 from odoo.tools import hmac
@@ -195,6 +196,32 @@ class TestPortalAccess(IspPortalCase, HttpCase):
         self.assertMoney(tx.amount, 20.0)
         self.assertEqual(tx.partner_id.commercial_partner_id, self.alice)
         self.assertEqual(tx.landing_route.split("?")[0], "/my/isp")
+
+    def test_only_the_providers_the_page_offers_are_accepted(self):
+        """An enabled but unpublished test-mode provider of the company (or a
+        payment method the provider does not offer) is refused: paying
+        through it would be free credit."""
+        hidden = self.provider.copy({"company_id": self.company.id})
+        hidden.write({"state": "test", "is_published": False})
+        hidden.payment_method_ids = [Command.set(self.demo_method.ids)]
+        card = self.env.ref("payment.payment_method_card")
+        self.authenticate("alice", "alice")
+        page = self.url_open("/my/isp/pay?purpose=topup&amount=20").text
+        route, params = self.offer_of(page)
+        for extra in ({"provider_id": hidden.id}, {"payment_method_id": card.id}):
+            with self.subTest(extra=extra):
+                self.assertIn(
+                    "not available", self.json_error(route, {**params, **extra})
+                )
+        self.assertFalse(
+            self.env["payment.transaction"].search([("partner_id", "=", self.alice.id)])
+        )
+        # The published provider of the page pays.
+        result = self.make_jsonrpc_request(route, params)
+        tx = self.env["payment.transaction"].search(
+            [("reference", "=", result["reference"])]
+        )
+        self.assertEqual(tx.provider_id, self.provider)
 
     def test_a_payment_page_starts_one_transaction_and_expires(self):
         """Finding 3: the same page from two browser sessions pays once."""

@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import SUPERUSER_ID, api, fields, sql_db
+from odoo import SUPERUSER_ID, Command, api, fields, sql_db
 from odoo.tests import BaseCase, HttpCase, get_db_name, tagged
 
 from ..tools import refill_codes
@@ -103,8 +103,9 @@ class TestSuspendedPage(IspPortalCase, HttpCase):
         answer = response.json()
         return answer.get("result"), answer.get("error", {}).get("data")
 
-    def pay_from(self, path, purpose="reactivate", periods=1):
-        """Start the payment of the link page at ``path`` as its form does."""
+    def pay_from(self, path, purpose="reactivate", periods=1, **form):
+        """Start the payment of the link page at ``path`` as its form does
+        (``form`` overrides its values)."""
         page = self.url_open(f"{path}?purpose={purpose}&periods={periods}").text
         route = page.split('data-transaction-route="')[1].split('"')[0]
         access_token = page.split('data-access-token="')[1].split('"')[0]
@@ -120,6 +121,7 @@ class TestSuspendedPage(IspPortalCase, HttpCase):
                 "landing_route": "/elsewhere",
                 "is_validation": False,
                 "access_token": access_token,
+                **form,
             },
         )
 
@@ -197,6 +199,40 @@ class TestSuspendedPage(IspPortalCase, HttpCase):
         page = self.url_open(path).text
         self.assertIn("o_isp_link_paid", page)
         self.assertIn("o_isp_link_active", page)
+
+    def test_a_link_pays_only_through_the_providers_its_page_offers(self):
+        """An enabled but unpublished test-mode provider of the company, or a
+        payment method the provider does not offer, is refused: the link
+        stays unused and nothing is written."""
+        hidden = self.provider.copy({"company_id": self.company.id})
+        hidden.write({"state": "test", "is_published": False})
+        hidden.payment_method_ids = [Command.set(self.demo_method.ids)]
+        card = self.env.ref("payment.payment_method_card")
+        self.request_link()
+        path = self.link_path(self.alice)
+        for form in ({"provider_id": hidden.id}, {"payment_method_id": card.id}):
+            with self.subTest(form=form):
+                __, error = self.pay_from(path, **form)
+                self.assertIn("not available", error["message"])
+        self.assertFalse(self.transactions(self.alice))
+        self.assertFalse(self.links(self.alice).used_on)
+        __, error = self.pay_from(path)
+        self.assertFalse(error)
+        self.assertEqual(self.transactions(self.alice).provider_id, self.provider)
+
+    def test_a_blocked_postpaid_customers_link_offers_a_top_up(self):
+        """Reactivating pays in advance, which postpaid services cannot: the
+        page opens on the top-up and offers no reactivation."""
+        self.alice.isp_billing_type = "postpaid"
+        self.request_link()
+        path = self.link_path(self.alice)
+        for query in ("", "?purpose=reactivate"):
+            with self.subTest(query=query):
+                response = self.url_open(f"{path}{query}")
+                self.assertEqual(response.status_code, 200)
+                self.assertIn("o_isp_topup_choice", response.text)
+                self.assertNotIn("o_isp_link_reactivate", response.text)
+                self.assertNotIn("Postpaid services", response.text)
 
     def test_a_link_pays_once(self):
         self.request_link()
@@ -360,14 +396,25 @@ class TestSuspendedPage(IspPortalCase, HttpCase):
         self.assertBalance(self.alice, 0.0)
         self.assertEqual(self.attempts().mapped("result"), ["ok"])
 
+    def refill_error(self, response):
+        return re.search(
+            r'o_isp_refill_error"[^>]*>(.*?)</div>', response.text, re.S
+        ).group(1)
+
     def test_refill_with_a_wrong_number_or_code(self):
+        """An unknown number and a known number with a wrong code get the same
+        answer: the page does not tell which customer numbers exist."""
         card = self.make_card()
-        response = self.refill("ISP-999999-0", CARD_CODE)
-        self.assertEqual(response.status_code, 400)
-        self.assertIn("no customer with this number", response.text)
-        response = self.refill(self.alice.isp_payment_reference, "AAAA-AAAA-AAAA-AAAA")
-        self.assertEqual(response.status_code, 400)
-        self.assertIn("This code is not valid", response.text)
+        unknown = self.refill("ISP-999999-0", CARD_CODE)
+        wrong_code = self.refill(self.alice.isp_payment_reference, "AAAA-AAAA-AAAA-AAAA")
+        for response in (unknown, wrong_code):
+            self.assertEqual(response.status_code, 400)
+            self.assertIn(
+                "This customer number and code do not match", self.refill_error(response)
+            )
+        self.assertEqual(self.refill_error(unknown), self.refill_error(wrong_code))
+        csrf = re.compile(r'name="csrf_token" value="[^"]*"')
+        self.assertEqual(csrf.sub("", unknown.text), csrf.sub("", wrong_code.text))
         self.assertEqual(card.state, "available")
         self.assertBalance(self.alice, 0.0)
         self.assertStatus(self.alice, "blocked")
@@ -375,25 +422,53 @@ class TestSuspendedPage(IspPortalCase, HttpCase):
             self.attempts().mapped("result"), ["no_customer", "unknown"]
         )
 
-    def test_wrong_refills_are_limited_per_customer_and_address(self):
+    def redeem_from(self, address, number, code):
+        """The suspended page's redemption from another ``address``."""
+        Card = self.env["isp.refill.card"].with_user(self.env.ref("base.public_user"))
+        return Card._isp_redeem_by_number(number, code, address)
+
+    def test_wrong_codes_from_one_address_do_not_lock_a_customer_out(self):
+        """Five wrong codes with Alice's number (the limit of a logged-in
+        user) count against the sender's address, not against Alice."""
+        self.make_card(value=30.0)
+        number = self.alice.isp_payment_reference
+        for __ in range(5):
+            response = self.refill(number, "AAAA-AAAA-AAAA-AAAA")
+            self.assertIn("do not match", response.text)
+        payment, error = self.redeem_from("198.51.100.7", number, CARD_CODE)
+        self.assertFalse(error)
+        self.assertEqual(payment.partner_id, self.alice)
+        self.assertMoney(payment.amount, 30.0)
+
+    def test_wrong_refills_are_limited_per_address_and_customer(self):
         # The public page's company counts unknown numbers.
         self.env["res.company"].search([]).write(
             {"isp_refill_max_failures": 2, "isp_refill_max_failures_address": 3}
         )
         self.make_card()
         number = self.alice.isp_payment_reference
-        for __ in range(2):
-            self.refill(number, "AAAA-AAAA-AAAA-AAAA")
-        # The customer's wrong codes are used up, even with the right one.
-        response = self.refill(number, CARD_CODE)
-        self.assertIn("Too many wrong codes", response.text)
-        # Wrong numbers count against the address.
+        # Wrong codes and wrong numbers count alike against the address.
+        self.refill(number, "AAAA-AAAA-AAAA-AAAA")
         self.refill("ISP-999999-0", CARD_CODE)
-        response = self.refill("ISP-999998-2", CARD_CODE)
-        self.assertIn("Too many wrong codes", response.text)
+        self.refill(number, "AAAA-AAAA-AAAA-AAAA")
+        for typed in (number, "ISP-999998-2"):
+            response = self.refill(typed, CARD_CODE)
+            self.assertIn("Too many wrong codes", response.text)
         self.assertEqual(
-            self.attempts().mapped("result"), ["unknown", "unknown", "no_customer"]
+            self.attempts().mapped("result"), ["unknown", "no_customer", "unknown"]
         )
+        # The customer's own ceiling is 4 times the address's: 12 here, the
+        # 2 above and 10 more from other addresses.
+        for index in range(10):
+            __, error = self.redeem_from(
+                f"198.51.100.{index}", number, "AAAA-AAAA-AAAA-AAAA"
+            )
+            self.assertIn("do not match", error)
+        __, error = self.redeem_from("203.0.113.1", number, CARD_CODE)
+        self.assertIn("Too many wrong codes", error)
+        # An unknown number from a fresh address is still only a mismatch.
+        __, error = self.redeem_from("203.0.113.2", "ISP-999999-0", CARD_CODE)
+        self.assertIn("do not match", error)
         self.assertBalance(self.alice, 0.0)
         self.assertStatus(self.alice, "blocked")
 
