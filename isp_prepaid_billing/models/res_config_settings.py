@@ -179,8 +179,6 @@ class ResConfigSettings(models.TransientModel):
     isp_payment_link_max_requests_address = fields.Integer(
         related="company_id.isp_payment_link_max_requests_address", readonly=False
     )
-    # the profile first: the related fields are written one by one, in this
-    # order, and throttle days need a profile
     isp_throttle_profile_id = fields.Many2one(
         related="company_id.isp_throttle_profile_id", readonly=False
     )
@@ -252,6 +250,18 @@ class ResConfigSettings(models.TransientModel):
         "X-Forwarded-For is believed in proxy mode, for the suspended page and the "
         "refill card limit. Empty: every visitor is known by their connection's address.",
     )
+
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Related fields are written to the company one by one, in the order of
+        # the values; throttle days are refused without their profile, so the
+        # profile goes first.
+        vals_list = [
+            dict(sorted(vals.items(), key=lambda item: item[0] != "isp_throttle_profile_id"))
+            for vals in vals_list
+        ]
+        return super().create(vals_list)
 
     @api.constrains("isp_trusted_proxies")
     def _check_isp_trusted_proxies(self):
