@@ -49,6 +49,7 @@ rest {
 }
 """
 
+# The virtual server: authorize and accounting through the mode's module (rest or sql).
 SITE = """
 server odoo-isp {
     listen {
@@ -63,7 +64,7 @@ server odoo-isp {
     }
     authorize {
         preprocess
-        rest
+        %(module)s
         if (notfound) {
             reject
         }
@@ -83,7 +84,7 @@ server odoo-isp {
         acct_unique
     }
     accounting {
-        rest
+        %(module)s
     }
     post-auth {
         Post-Auth-Type REJECT {
@@ -135,50 +136,6 @@ sql {
 }
 """
 
-SQL_SITE = """
-server odoo-isp {
-    listen {
-        type = auth
-        ipaddr = 127.0.0.1
-        port = %(auth_port)s
-    }
-    listen {
-        type = acct
-        ipaddr = 127.0.0.1
-        port = %(acct_port)s
-    }
-    authorize {
-        preprocess
-        sql
-        if (notfound) {
-            reject
-        }
-        chap
-        pap
-    }
-    authenticate {
-        Auth-Type PAP {
-            pap
-        }
-        Auth-Type CHAP {
-            chap
-        }
-    }
-    preacct {
-        preprocess
-        acct_unique
-    }
-    accounting {
-        sql
-    }
-    post-auth {
-        Post-Auth-Type REJECT {
-            attr_filter.access_reject
-        }
-    }
-}
-"""
-
 CLIENTS = """
 client test-nas {
     ipaddr = 127.0.0.1
@@ -212,6 +169,8 @@ class FreeRadius:
             **(sql or {}),
         }
         self.sql = bool(sql)
+        # the one module the virtual server authorizes and accounts with
+        self.values["module"] = "sql" if self.sql else "rest"
         self.secret = secret
         self.workdir = None
         self.process = None
@@ -252,10 +211,9 @@ class FreeRadius:
                 os.unlink(path)
         if self.sql:
             self._write("mods-enabled/sql", SQL_MODULE)
-            self._write("sites-enabled/odoo-isp", SQL_SITE)
         else:
             self._write("mods-enabled/rest", REST_MODULE)
-            self._write("sites-enabled/odoo-isp", SITE)
+        self._write("sites-enabled/odoo-isp", SITE)
         self._write("clients.conf", CLIENTS)
         conf = os.path.join(self.raddb, "radiusd.conf")
         with open(conf) as handle:
