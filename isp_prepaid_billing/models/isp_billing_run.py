@@ -116,7 +116,13 @@ class IspBillingRun(models.Model):
                 ("isp_status", "!=", "inactive"),
                 ("isp_next_charge_date", "<=", date),
             ]
-        return domain + [("isp_status", "in", ("active", "blocked"))]
+        # Credit-limit customers not in service too: an overdue invoice
+        # withdraws the credit their first or next period would be charged on.
+        return domain + [
+            "|",
+            ("isp_status", "in", ("active", "blocked")),
+            ("isp_credit_mode", "=", "limit"),
+        ]
 
     def _due_partners(self, job):
         self.ensure_one()

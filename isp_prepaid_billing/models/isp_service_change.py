@@ -201,6 +201,15 @@ class IspServiceChange(models.Model):
                     date=format_date(self.env, successor.isp_service_from),
                 )
             )
+        if line.isp_service_from and self.date < line.isp_service_from:
+            raise ValidationError(
+                _(
+                    "%(service)s starts on %(date)s: a change of it takes effect "
+                    "on that day or later.",
+                    service=line.name,
+                    date=format_date(self.env, line.isp_service_from),
+                )
+            )
         if line.isp_service_to and line.isp_service_to < self.date:
             raise ValidationError(
                 _(
@@ -456,6 +465,7 @@ class IspServiceChange(models.Model):
             if not old:
                 raise UserError(_("This subscription has no plan to change."))
             self.line_id = old
+            self._isp_check_line_in_service()
             self.new_line_id = self._isp_new_line(replaces=old)
             old.isp_service_to = self.date - relativedelta(days=1)
         elif self.kind == "addon":

@@ -75,6 +75,20 @@ class TestPostpaidAndCredit(IspBillingCase):
         self.sweep(customer, "2026-02-03")
         self.assertFalse(customer.isp_credit_blocked)
 
+    def test_status_run_withdraws_the_credit_of_customers_out_of_service(self):
+        # Found by the simulation (seed 2026, S030): the status run skipped
+        # inactive credit-limit customers, so an overdue invoice left their
+        # credit open for the day they come back.
+        customer = self.make_subscriber("Pia", isp_credit_mode="limit", isp_credit_limit=100.0)
+        self.make_subscription(customer, price=40.0, date_start="2026-01-01")
+        self.run_engine(customer, "2026-01-01")
+        customer._isp_set_status("inactive", "Moved away", date(2026, 1, 10))
+        self.assertStatus(customer, "inactive")
+        done, remaining = self.env["res.partner"]._cron_isp_status(date(2026, 1, 16))
+        self.assertEqual(remaining, 0)
+        self.assertTrue(customer.isp_credit_blocked)
+        self.assertStatus(customer, "inactive")
+
     def test_unlimited_postpaid_never_blocks(self):
         customer = self.make_subscriber("Paul", isp_credit_mode="unlimited")
         self.make_subscription(customer, price=100.0, date_start="2026-01-01")

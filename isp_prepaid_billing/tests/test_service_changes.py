@@ -401,6 +401,31 @@ class TestServiceChanges(IspBillingCase):
         self.assertEqual(subscription._isp_current_lines(), first.new_line_id)
         self.assertMoney(subscription.isp_period_price, 60.0)
 
+    def test_a_change_dated_before_a_pending_plan_starts_is_refused(self):
+        # Found by the simulation (seed 2026, size 60, S027): the second change
+        # ended the pending plan before it started, a database error.
+        customer, subscription = self.subscriber("Ute", "recurring")
+        self.run_engine(customer, "2026-11-01")
+        first = self.change(
+            subscription, "plan", "2026-11-20", product_id=self.fast_plan.id,
+            applied_on="2026-11-15",
+        )
+        with freeze_time("2026-11-16"), self.assertRefused(ValidationError, "starts on"):
+            with self.env.cr.savepoint():
+                self.env["isp.service.change"].create(
+                    {
+                        "contract_id": subscription.id,
+                        "kind": "plan",
+                        "date": "2026-11-16",
+                        "product_id": self.plan.id,
+                        "price_unit": 20.0,
+                    }
+                ).action_apply()
+        self.assertEqual(first.line_id.isp_service_to, date(2026, 11, 19))
+        self.assertEqual(first.new_line_id.isp_service_from, date(2026, 11, 20))
+        self.assertFalse(first.new_line_id.isp_service_to)
+        self.assertEqual(len(subscription.contract_line_ids), 2)
+
     def test_an_applied_change_is_history(self):
         customer, subscription = self.subscriber("Hans", "recurring")
         self.run_engine(customer, "2026-11-01")

@@ -25,7 +25,8 @@ def main(env, seed, size, days, start, replay_file=None, out_dir=".", keep_going
             simulation, result = replay(env, data, commit=env.cr.commit)
         else:
             simulation = Simulation(
-                env, seed, size, days, start, commit=env.cr.commit, keep_going=keep_going
+                env, seed, size, days, start, commit=env.cr.commit, keep_going=keep_going,
+                progress=_print_progress,
             )
             result = simulation.run()
     except SimulationFailed as failure:
@@ -49,6 +50,11 @@ def main(env, seed, size, days, start, replay_file=None, out_dir=".", keep_going
         file=sys.stderr,
     )
     return 0
+
+
+def _print_progress(number, days, seconds):
+    if number % 10 == 0 or number == days:
+        print(f"day {number}/{days}, {seconds:.0f} s", file=sys.stderr, flush=True)
 
 
 def command_line(argv):

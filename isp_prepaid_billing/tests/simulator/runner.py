@@ -35,7 +35,7 @@ class Simulation:
     the test suite flushes (precommit hooks run), the script commits."""
 
     def __init__(self, env, seed, size, days, start="2026-01-01", commit=None, tag=None,
-                 keep_going=False):
+                 keep_going=False, progress=None):
         # The crons work in committed batches here, never through queue_job.
         self.env = env(context=dict(env.context, isp_billing_jobs=False, tracking_disable=True))
         self.seed = seed
@@ -54,6 +54,7 @@ class Simulation:
         # Discovery mode: note every violation and go on instead of stopping.
         self.keep_going = keep_going
         self.found = []
+        self.progress = progress  # called after each day with (day number, days, seconds)
 
     # === TRANSACTIONS === #
 
@@ -90,7 +91,7 @@ class Simulation:
         for event in events:
             by_day.setdefault(event["day"], []).append(event)
         started = time.monotonic()
-        for iso in sorted(by_day):
+        for number, iso in enumerate(sorted(by_day), 1):
             self.day = fields.Date.to_date(iso)
             with freeze_time(f"{iso} 12:00:00"):
                 for event in by_day[iso]:
@@ -103,6 +104,8 @@ class Simulation:
                     violations = check_all(self.world, self.day)
                     if violations:
                         self.fail(violations)
+            if self.progress:
+                self.progress(number, len(by_day), time.monotonic() - started)
         _logger.info(
             "Simulation seed %s: %s subscribers x %s days in %.0f s",
             self.seed, self.size, len(by_day), time.monotonic() - started,
