@@ -201,7 +201,7 @@ class IspServiceChange(models.Model):
                     date=format_date(self.env, successor.isp_service_from),
                 )
             )
-        if line.isp_service_from and self.date < line.isp_service_from:
+        if self.kind == "plan" and line.isp_service_from and self.date < line.isp_service_from:
             raise ValidationError(
                 _(
                     "%(service)s starts on %(date)s: a change of it takes effect "
@@ -473,12 +473,10 @@ class IspServiceChange(models.Model):
         elif self.kind == "pause":
             self.state = "done"  # the engine prices paused days from done pauses
         elif self.line_id:
-            self.line_id.isp_service_to = min(
-                self.line_id.isp_service_to or self.date, self.date
-            )
+            self._isp_end_line(self.line_id)
         else:
             for line in contract._isp_billable_lines():
-                line.isp_service_to = min(line.isp_service_to or self.date, self.date)
+                self._isp_end_line(line)
             active_to = contract.date_end
             contract.write(
                 {
@@ -486,6 +484,14 @@ class IspServiceChange(models.Model):
                     "date_end": min(active_to, self.date) if active_to else self.date,
                 }
             )
+
+    def _isp_end_line(self, line):
+        """End ``line`` on the cancellation day; a line that would only start
+        later (a plan change not in effect yet) never starts."""
+        end = min(line.isp_service_to or self.date, self.date)
+        if line.isp_service_from:
+            end = max(end, line.isp_service_from - relativedelta(days=1))
+        line.isp_service_to = end
 
     def _isp_new_line(self, replaces=None):
         vals = {

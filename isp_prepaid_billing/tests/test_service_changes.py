@@ -332,6 +332,24 @@ class TestServiceChanges(IspBillingCase):
         self.assertFalse(change.move_id)
         self.assertBalance(customer, -30.0)
 
+    def test_cancellation_before_a_pending_plan_starts_ends_both_plans(self):
+        # Found by the simulation (seed 2027, S024): cancelling while a dated
+        # plan change was pending ended the new plan before it started, a
+        # database error.
+        customer, subscription = self.subscriber("Ines", "recurring")
+        self.run_engine(customer, "2026-11-01")
+        first = self.change(
+            subscription, "plan", "2026-11-21", product_id=self.fast_plan.id,
+            applied_on="2026-11-15",
+        )
+        self.assertBalance(customer, -40.0)  # November: 20 days at 30 a month, 10 at 60
+        self.change(subscription, "cancel", "2026-11-16")
+        self.assertEqual(first.line_id.isp_service_to, date(2026, 11, 16))
+        self.assertEqual(first.new_line_id.isp_service_to, date(2026, 11, 20))  # never starts
+        self.assertMoney(subscription.isp_period_price, 0.0)
+        self.assertBalance(customer, -16.0)  # 16 days at 30 a month
+        self.assertBalanceIsReceivable(customer)
+
     # === PAUSE (seed 001 "vacation") === #
 
     def test_pause_across_a_month_end_is_not_charged_and_resumes_by_itself(self):

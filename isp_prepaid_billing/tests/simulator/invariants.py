@@ -5,7 +5,7 @@ record) in words; an empty list means the books are right."""
 
 from dataclasses import dataclass
 
-from odoo import fields
+from odoo import Command, fields
 from odoo.tools import SQL
 
 
@@ -290,8 +290,10 @@ def check_provider_money(world, day):
 
 
 def check_statement(world, day):
-    """The customer statement ends where the partner ledger (and the balance) do."""
+    """The customer statement ends where the accountant's partner ledger (OCA
+    ``account_financial_report``) and the balance do."""
     env = world.env
+    ledgers = {company: _partner_ledger(world, company, day) for company in world.companies}
     violations = []
     for subscriber in world.subscribers:
         partner = subscriber.partner
@@ -304,19 +306,7 @@ def check_statement(world, day):
             }
         )
         closing = statement._isp_statement_data()["closing"]
-        ledger = sum(
-            env["account.move.line"]
-            .search(
-                [
-                    ("partner_id", "=", partner.id),
-                    ("company_id", "=", subscriber.company.id),
-                    ("account_type", "=", "asset_receivable"),
-                    ("parent_state", "=", "posted"),
-                    ("date", "<=", day),
-                ]
-            )
-            .mapped("balance")
-        )
+        ledger = ledgers[subscriber.company].get(partner.id, 0.0)
         currency = subscriber.company.currency_id
         balance = -(partner.isp_balance or 0.0)
         if currency.compare_amounts(closing, ledger) or currency.compare_amounts(closing, balance):
@@ -330,6 +320,35 @@ def check_statement(world, day):
                 )
             )
     return violations
+
+
+def _partner_ledger(world, company, day):
+    """Ending receivable balance by customer id in OCA's partner ledger (its
+    general ledger by partner, receivable accounts) of ``company`` on ``day``,
+    computed as the report's own screen computes it."""
+    env = world.env
+    partners = world.partners.filtered(
+        lambda partner: world.by_id(partner.id).company == company
+    )
+    wizard = env["general.ledger.report.wizard"].create(
+        {
+            "company_id": company.id,
+            "date_from": day.replace(month=1, day=1),
+            "date_to": day,
+            "receivable_accounts_only": True,
+            "partner_ids": [Command.set(partners.ids)],
+            "grouped_by": "partners",
+            "centralize": False,
+        }
+    )
+    wizard.onchange_type_accounts_only()
+    data = wizard._prepare_report_data()
+    report = env["report.account_financial_report.general_ledger"]
+    balances = {}
+    for account in report._get_report_values(wizard.ids, data)["general_ledger"]:
+        for row in account.get("list_grouped") or []:
+            balances[row["id"]] = balances.get(row["id"], 0.0) + row["fin_bal"]["balance"]
+    return balances
 
 
 # === NETWORK === #

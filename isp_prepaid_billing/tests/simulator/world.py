@@ -48,6 +48,9 @@ class World:
     def by_key(self, key):
         return next(s for s in self.subscribers if s.key == key)
 
+    def by_id(self, partner_id):
+        return next(s for s in self.subscribers if s.partner.id == partner_id)
+
     @property
     def partners(self):
         return self.env["res.partner"].browse([s.partner.id for s in self.subscribers])
