@@ -72,7 +72,9 @@ def generate_day(rng, subscribers, day, size):
         events.append(event)
     if rng.random() < 0.25:
         events.append({"day": iso, "kind": "kill", "fraction": rng.choice((0.3, 0.5))})
-    events.append({"day": iso, "kind": "crons"})
+    # Every third day two cron processes start at once (drawn from the date,
+    # not the seed, so earlier seeds keep their events).
+    events.append({"day": iso, "kind": "crons", "at_once": day.toordinal() % 3 == 0})
     return events
 
 
@@ -132,7 +134,7 @@ class EventApplier:
     def _apply(self, event, day):
         kind = event["kind"]
         if kind == "crons":
-            return self.sim.run_crons(day)
+            return self.sim.run_crons(day, at_once=event.get("at_once", False))
         if kind == "kill":
             return self.sim.kill_worker(day, event["fraction"])
         subscriber = self.world.by_key(event["who"])

@@ -6,12 +6,14 @@ violation with the seed, the day and a reproduction file."""
 import json
 import logging
 import random
+import threading
 import time
 from datetime import timedelta
 
 from freezegun import freeze_time
 
-from odoo import fields
+from odoo import SUPERUSER_ID, api, fields
+from odoo.service.model import retrying
 
 from .events import EventApplier, WorkerKilled, generate_day
 from .invariants import Violation, check_all
@@ -127,11 +129,20 @@ class Simulation:
 
     # === CRONS === #
 
-    def run_crons(self, day):
+    def run_crons(self, day, at_once=False):
         """Both crons in committed batches, then both again: the second time
-        finds nothing to do."""
+        finds nothing to do. ``at_once``: two cron processes first run both
+        crons side by side on connections of their own (only where the
+        simulation commits: other connections see committed data only)."""
         Partner = self.env["res.partner"]
         done = {}
+        concurrent = ""
+        if at_once and self._commit:
+            self.commit()
+            handled = self.crons_side_by_side(day)
+            if isinstance(handled, list):
+                return handled
+            concurrent = f"side by side {handled[0]} + {handled[1]}, then "
         for attempt in (1, 2):
             for job, cron in (("charge", Partner._cron_isp_charge), ("status", Partner._cron_isp_status)):
                 total = 0
@@ -150,7 +161,47 @@ class Simulation:
                     f"running the crons again handled {done['charge2']} and {done['status2']} customers",
                 )
             ]
-        return f"charge {done['charge1']}, status {done['status1']}"
+        return f"{concurrent}charge {done['charge1']}, status {done['status1']}"
+
+    def crons_side_by_side(self, day):
+        """Two cron processes run the charge and status crons at the same
+        time, each in committed batches, retried on serialization failures as
+        Odoo's cron runner does; returns the customers each handled."""
+        registry = self.env.registry
+        context = dict(self.env.context)
+        handled, errors = [0, 0], []
+
+        def process(index):
+            try:
+                with registry.cursor() as cr:
+                    env = api.Environment(cr, SUPERUSER_ID, context)
+                    for cron in ("_cron_isp_charge", "_cron_isp_status"):
+                        for __ in range(2000):
+                            done, remaining = retrying(
+                                lambda cron=cron: getattr(env["res.partner"], cron)(day), env
+                            )
+                            cr.commit()
+                            handled[index] += done
+                            if not remaining:
+                                break
+                            if not done:  # the other process holds the batch
+                                time.sleep(0.02)
+            except Exception as error:  # noqa: BLE001 - reported as a violation
+                _logger.exception("Simulation: a cron process failed")
+                errors.append(error)
+
+        threads = [threading.Thread(target=process, args=(index,)) for index in (0, 1)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        self.env.invalidate_all()
+        if errors:
+            return [
+                Violation("crash", day, "crons", f"crons side by side raised {type(e).__name__}: {e}")
+                for e in errors
+            ]
+        return tuple(handled)
 
     def kill_worker(self, day, fraction):
         """A charge batch dies half-way: everything it did is rolled back."""
