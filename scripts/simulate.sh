@@ -9,6 +9,21 @@
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "$0")/lib.sh"
+# Arguments are checked before the database is rebuilt (minutes); the Python
+# side checks them again with the rest.
+args=("$@")
+for ((i = 0; i < ${#args[@]}; i++)); do
+    case "${args[i]}" in
+        --replay)
+            file="${args[i + 1]:-}"
+            [ -n "$file" ] || die "--replay needs the reproduction file"
+            [ -r "$file" ] || die "cannot read the reproduction $file"
+            python3 -c 'import json, sys; json.load(open(sys.argv[1]))' "$file" 2>/dev/null \
+                || die "$file is not a JSON reproduction written by simulate.sh" ;;
+        --seed | --size | --days)
+            [[ "${args[i + 1]:-}" =~ ^[0-9]+$ ]] || die "${args[i]} needs a whole number" ;;
+    esac
+done
 prepare
 DB="${ISP_SIM_DB:-isp_sim}"
 OUT="${ISP_SIM_OUT:-$RUN_DIR}"

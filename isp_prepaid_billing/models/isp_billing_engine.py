@@ -458,13 +458,18 @@ class IspBillingEngine(models.AbstractModel):
                 ]
             )
         )
-        # A period any charge overlaps is not charged again: a customer who
-        # restarted from a payment day has those days charged already, and the
+        # Only periods after the last one charged are charged, and none a charge
+        # overlaps: a customer who restarted from a payment day has those days
+        # charged already, and the days before the restart had no service. The
         # proforma's money stays on the balance for the periods that follow.
         pending = [
             period
             for period in periods.values()
-            if not any(
+            if not (
+                period.contract.isp_charged_until
+                and period.start <= period.contract.isp_charged_until
+            )
+            and not any(
                 charge.contract_id == period.contract
                 and charge.period_start <= period.end
                 and charge.period_end >= period.start

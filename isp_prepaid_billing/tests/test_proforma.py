@@ -162,6 +162,35 @@ class TestProforma(IspBillingCase):
         self.assertBalance(customer, 35.0)
         self.assertBalanceIsReceivable(customer)
 
+    def test_paying_an_old_proforma_after_a_later_restart_charges_no_past_period(self):
+        """Found by the year-long simulation (seed 2027, S062): a customer
+        blocked for April restarts in May; paying April's proforma afterwards
+        charged April, a month without service, and set "charged until" back
+        to 30 April."""
+        customer = self.make_subscriber("Wim", billing_type="prepaid")
+        subscription = self.make_subscription(customer, price=30.0, date_start="2026-03-01")
+        self.pay(customer, 30.0, "2026-03-01")
+        self.run_engine(customer, "2026-03-01")
+        self.Proforma._cron_isp_proforma("2026-03-20")
+        self.run_engine(customer, "2026-04-01")
+        self.assertStatus(customer, "blocked", "2026-04-01")
+        with freeze_time("2026-05-05"):
+            self.pay(customer, 35.0, "2026-05-05")
+        self.assertStatus(customer, "active", "2026-05-05")
+        self.assertEqual(str(subscription.isp_charged_until), "2026-06-04")
+        with freeze_time("2026-05-10"):
+            self.pay(customer, 30.0, "2026-05-10")  # April's proforma amount
+        charges = self.env["isp.charge"].search([("partner_id", "=", customer.id)])
+        self.assertEqual(
+            [str(c.period_start) for c in charges.sorted("period_start")],
+            ["2026-03-01", "2026-05-05"],
+            "April, not served, is not charged",
+        )
+        self.assertEqual(str(subscription.isp_charged_until), "2026-06-04")
+        # 30 + 35 + 30 paid, March and 5 May - 4 June charged: 35 left.
+        self.assertBalance(customer, 35.0)
+        self.assertBalanceIsReceivable(customer)
+
     def test_staff_link_a_payment(self):
         customer = self.recurring_customer("Wes")
         self.Proforma._cron_isp_proforma("2026-03-20")

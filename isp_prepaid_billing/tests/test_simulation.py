@@ -41,11 +41,12 @@ class TestSimulation(TransactionCase):
         started = time.monotonic()
         simulation, result = self.simulate(CI_SEED, CI_SIZE, CI_DAYS)
         elapsed = time.monotonic() - started
-        kinds = {event["kind"] for event in simulation.events}
-        # Every way money arrives, the service changes and the crons happened.
+        tally = simulation.tally()
+        # Every way money arrives, the service changes and the crons were
+        # applied, not only drawn.
         for kind in ("register", "outstanding", "statement", "online", "refill",
                      "credit_note", "payment", "plan_change", "one_time", "crons", "kill"):
-            self.assertIn(kind, kinds)
+            self.assertTrue(tally.get(kind, {}).get("ok"), f"{kind} never applied: {tally}")
         statuses = {values["status"] for values in result.values()}
         self.assertIn("active", statuses)
         self.assertTrue(statuses & {"blocked", "inactive"}, "somebody who never pays is cut off")
@@ -149,6 +150,29 @@ class TestInvariantsCatchBrokenBooks(TransactionCase):
                           date, period_start + 1, period_end, amount, factor
                      FROM isp_charge WHERE id = %s""",
                 charge.id,
+            ),
+        )
+
+    def test_days_taken_as_charged_without_a_charge(self):
+        subscriber = self.subscriber(lambda s: s.contract.isp_charged_until)
+        self.assertNamed(
+            "charged_until",
+            subscriber,
+            lambda: self.sql(
+                "UPDATE contract_contract SET isp_charged_until = isp_charged_until + 62 WHERE id = %s",
+                subscriber.contract.id,
+            ),
+        )
+
+    def test_last_period_stretched(self):
+        subscriber = self.subscriber(lambda s: s.contract.isp_charged_until)
+        self.assertNamed(
+            "charged_until",
+            subscriber,
+            lambda: self.sql(
+                """UPDATE isp_charge SET period_end = period_end + 90
+                    WHERE id = (SELECT MAX(id) FROM isp_charge WHERE contract_id = %s)""",
+                subscriber.contract.id,
             ),
         )
 
@@ -262,6 +286,26 @@ class TestInvariantsCatchBrokenBooks(TransactionCase):
 
         self.assertNamed("provider_money", subscriber, corrupt)
 
+    def test_provider_money_booked_short(self):
+        subscriber = self.subscriber(
+            lambda s: self.env["account.payment"].search_count(
+                [("partner_id", "=", s.partner.id), ("payment_transaction_id", "!=", False)]
+            )
+        )
+        payment = self.env["account.payment"].search(
+            [
+                ("partner_id", "=", subscriber.partner.id),
+                ("payment_transaction_id", "!=", False),
+                ("amount", ">", 0),
+            ],
+            limit=1,
+        )
+        self.assertNamed(
+            "provider_money",
+            subscriber,
+            lambda: self.sql("UPDATE account_payment SET amount = amount / 2 WHERE id = %s", payment.id),
+        )
+
     def test_statement_and_ledger_disagree(self):
         subscriber = self.subscriber(self.receivable_lines)
         line = self.receivable_lines(subscriber)[-1]
@@ -297,6 +341,23 @@ class TestInvariantsCatchBrokenBooks(TransactionCase):
                 {
                     "move_type": "out_invoice",
                     "partner_id": subscriber.partner.id,
+                    "invoice_line_ids": [Command.create({"name": "Forgotten", "price_unit": 9.0})],
+                }
+            )
+
+        self.assertNamed("drafts", subscriber, corrupt)
+
+    def test_draft_left_behind_for_a_contact_of_the_subscriber(self):
+        subscriber = self.world.subscribers[4]
+
+        def corrupt():
+            contact = self.env["res.partner"].create(
+                {"name": "Billing contact", "parent_id": subscriber.partner.id, "type": "invoice"}
+            )
+            self.env["account.move"].with_company(subscriber.company).create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": contact.id,
                     "invoice_line_ids": [Command.create({"name": "Forgotten", "price_unit": 9.0})],
                 }
             )

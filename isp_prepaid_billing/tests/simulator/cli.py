@@ -2,6 +2,7 @@
 """Entry point of ``scripts/simulate.sh``: run inside ``odoo shell`` on the
 simulation's own database, committing like the crons and requests do."""
 
+import datetime
 import json
 import logging
 import os
@@ -40,6 +41,9 @@ def main(env, seed, size, days, start, replay_file=None, out_dir=".", keep_going
             print(f"  {violation}", file=sys.stderr)
         print(f"reproduction: {path} (scripts/simulate.sh --replay {path})", file=sys.stderr)
         return 1
+    for kind, counts in sorted(simulation.tally().items()):
+        print(f"  {kind}: {', '.join(f'{n} {ending}' for ending, n in sorted(counts.items()))}",
+              file=sys.stderr)
     statuses = {}
     for values in result.values():
         statuses[values["status"]] = statuses.get(values["status"], 0) + 1
@@ -50,6 +54,17 @@ def main(env, seed, size, days, start, replay_file=None, out_dir=".", keep_going
         file=sys.stderr,
     )
     return 0
+
+
+def _check_reproduction(parser, path):
+    try:
+        with open(path, encoding="utf-8") as handle:
+            data = json.load(handle)
+    except (OSError, ValueError) as error:
+        parser.error(f"cannot read the reproduction {path}: {error}")
+    missing = [key for key in ("seed", "size", "days", "start", "events") if key not in data]
+    if not isinstance(data, dict) or missing:
+        parser.error(f"{path} is not a reproduction written by simulate.sh (missing {missing})")
 
 
 def _print_progress(number, days, seconds):
@@ -76,6 +91,14 @@ def command_line(argv):
         "--keep-going", action="store_true", help="note every violation and go on"
     )
     args = parser.parse_args(argv)
+    if args.size < 1 or args.days < 1:
+        parser.error("--size and --days must be at least 1")
+    try:
+        datetime.date.fromisoformat(args.start)
+    except ValueError:
+        parser.error(f"--start {args.start!r} is not a date (YYYY-MM-DD)")
+    if args.replay:
+        _check_reproduction(parser, args.replay)
     registry = odoo.modules.registry.Registry(args.database)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})

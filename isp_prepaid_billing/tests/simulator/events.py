@@ -166,6 +166,16 @@ class EventApplier:
             order="id",
         )
 
+    def next_open_invoice(self, subscriber):
+        subscribers = self.world.subscribers
+        start = subscribers.index(subscriber)
+        for other in subscribers[start:] + subscribers[:start]:
+            if other.company == subscriber.company:
+                invoices = self.open_invoices(other.partner)
+                if invoices:
+                    return invoices[0]
+        return None
+
     def amount(self, subscriber, partner, event, due):
         currency = subscriber.company.currency_id
         wanted = event.get("amount", "due")
@@ -262,10 +272,12 @@ class EventApplier:
         return f"paid {amount}, used by the settlement"
 
     def _statement(self, subscriber, partner, event, day):
-        invoices = self.open_invoices(partner)
-        if not invoices:
+        # Who owes nothing has nothing to match: the transfer is the next
+        # subscriber's (in key order) who has an open invoice in that company.
+        invoice = self.next_open_invoice(subscriber)
+        if not invoice:
             raise Refused("no open invoice to match a transfer with")
-        invoice = invoices[0]
+        partner = invoice.partner_id
         amount = invoice.amount_residual
         line = (
             self.env["account.bank.statement.line"]
@@ -357,9 +369,20 @@ class EventApplier:
         return f"refill card {amount}"
 
     def _credit_note(self, subscriber, partner, event, day):
-        invoices = self.open_invoices(partner)
+        # An open invoice if there is one, else the last one paid: its credit
+        # note is money owed back, on the balance.
+        invoices = self.open_invoices(partner) or self.env["account.move"].search(
+            [
+                ("partner_id", "=", partner.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("reversal_move_ids", "=", False),
+            ],
+            order="id desc",
+            limit=1,
+        )
         if not invoices:
-            raise Refused("no open invoice to credit")
+            raise Refused("no invoice to credit")
         invoice = invoices[0]
         reversal = (
             self.env["account.move.reversal"]

@@ -23,6 +23,7 @@ class Violation:
 INVARIANTS = (
     "balance",
     "charged_once",
+    "charged_until",
     "due_charged",
     "status",
     "moves_balanced",
@@ -131,6 +132,35 @@ def check_charged_once(world, day):
             f"subscription {contract_id}: {a_start} - {a_end} charged again as {b_start} - {b_end}",
         )
         for partner_id, contract_id, a_start, a_end, b_start, b_end in rows
+    ]
+
+
+def check_charged_until(world, day):
+    """A subscription's "charged until" is the end of its last charged period:
+    no day is taken as charged without a charge."""
+    rows = _rows(
+        world.env,
+        SQL(
+            """
+            SELECT c.partner_id, c.name, c.isp_charged_until, MAX(ch.period_end)
+              FROM contract_contract c
+              LEFT JOIN isp_charge ch ON ch.contract_id = c.id
+             WHERE c.partner_id = ANY(%s)
+             GROUP BY c.id
+            HAVING c.isp_charged_until IS DISTINCT FROM MAX(ch.period_end)
+             ORDER BY c.id
+            """,
+            world.partners.ids,
+        ),
+    )
+    return [
+        Violation(
+            "charged_until",
+            day,
+            _subject(world, partner_id),
+            f"{name} says charged until {charged_until}, its charges end on {last_end}",
+        )
+        for partner_id, name, charged_until, last_end in rows
     ]
 
 
@@ -262,31 +292,36 @@ def check_hash_chain(world, day):
 
 
 def check_provider_money(world, day):
-    """Money a provider confirmed is booked as a posted payment."""
+    """Money a provider confirmed is booked as a posted payment of that amount."""
     rows = _rows(
         world.env,
         SQL(
             """
-            SELECT t.id, t.reference, t.partner_id, t.amount
+            SELECT t.id, t.reference, c.commercial_partner_id, t.amount,
+                   (SELECT SUM(p.amount) FROM account_payment p
+                     WHERE p.payment_transaction_id = t.id
+                       AND p.state IN ('in_process', 'paid'))
               FROM payment_transaction t
-             WHERE t.state = 'done' AND t.partner_id = ANY(%s)
+              JOIN res_partner c ON c.id = t.partner_id
+             WHERE t.state = 'done' AND c.commercial_partner_id = ANY(%s)
                AND t.operation != 'validation'
-               AND NOT EXISTS (SELECT 1 FROM account_payment p
-                                WHERE p.payment_transaction_id = t.id AND p.state IN ('in_process', 'paid'))
              ORDER BY t.id
             """,
             world.partners.ids,
         ),
     )
-    return [
-        Violation(
-            "provider_money",
-            day,
-            _subject(world, partner_id),
-            f"transaction {reference} of {float(amount):.2f} is done but no payment is booked",
-        )
-        for __, reference, partner_id, amount in rows
-    ]
+    violations = []
+    for __, reference, partner_id, amount, booked in rows:
+        if booked is None:
+            message = f"transaction {reference} of {float(amount):.2f} is done but no payment is booked"
+        elif world.env["res.partner"].browse(partner_id).isp_currency_id.compare_amounts(
+            float(amount), float(booked)
+        ):
+            message = f"transaction {reference} of {float(amount):.2f} is booked as {float(booked):.2f}"
+        else:
+            continue
+        violations.append(Violation("provider_money", day, _subject(world, partner_id), message))
+    return violations
 
 
 def check_statement(world, day):
@@ -396,11 +431,13 @@ def check_drafts(world, day):
         world.env,
         SQL(
             """
-            SELECT 'account.move', id, partner_id FROM account_move
-             WHERE state = 'draft' AND partner_id = ANY(%(p)s)
+            SELECT 'account.move', m.id, c.commercial_partner_id
+              FROM account_move m JOIN res_partner c ON c.id = m.partner_id
+             WHERE m.state = 'draft' AND c.commercial_partner_id = ANY(%(p)s)
             UNION ALL
-            SELECT 'account.payment', id, partner_id FROM account_payment
-             WHERE state = 'draft' AND partner_id = ANY(%(p)s)
+            SELECT 'account.payment', y.id, c.commercial_partner_id
+              FROM account_payment y JOIN res_partner c ON c.id = y.partner_id
+             WHERE y.state = 'draft' AND c.commercial_partner_id = ANY(%(p)s)
              ORDER BY 1, 2
             """,
             p=world.partners.ids,

@@ -238,6 +238,17 @@ class Simulation:
 
     # === RESULT === #
 
+    def tally(self):
+        """How each kind of event ended: {kind: {"ok": n, "refused": n, "skipped": n}}."""
+        tally = {}
+        for event in self.events:
+            outcome = event["outcome"]
+            ending = outcome.split(":")[0] if isinstance(outcome, str) else "violation"
+            ending = ending if ending in ("refused", "skipped", "violation") else "ok"
+            counts = tally.setdefault(event["kind"], {})
+            counts[ending] = counts.get(ending, 0) + 1
+        return tally
+
     def summary(self):
         """The end state, by subscriber key: what the same seed must give again."""
         self.env.invalidate_all()
@@ -264,6 +275,7 @@ class Simulation:
             "start": fields.Date.to_string(self.start),
             "failed_on": fields.Date.to_string(self.day) if self.violations else None,
             "violations": [str(v) for v in self.violations],
+            "tally": self.tally(),
             "events": [
                 {key: value for key, value in event.items() if key != "outcome"}
                 for event in self.events
@@ -290,8 +302,7 @@ def _sql(partner_ids):
 
 def replay(env, data, commit=None):
     """Rebuild the world of a reproduction and apply its events."""
-    simulation = Simulation(
-        env, data["seed"], data["size"], data["days"], data["start"], commit=commit
-    )
+    days = len({event["day"] for event in data["events"]}) or data["days"]
+    simulation = Simulation(env, data["seed"], data["size"], days, data["start"], commit=commit)
     simulation.setup()
     return simulation, simulation.run(events=data["events"])
