@@ -44,6 +44,10 @@ def main(env, seed, size, days, start, replay_file=None, out_dir=".", keep_going
     for kind, counts in sorted(simulation.tally().items()):
         print(f"  {kind}: {', '.join(f'{n} {ending}' for ending, n in sorted(counts.items()))}",
               file=sys.stderr)
+    events = simulation.write_reproduction(
+        os.path.join(out_dir, f"simulation-seed{simulation.seed}-ok.json")
+    )
+    print(f"events and how each ended: {events}", file=sys.stderr)
     statuses = {}
     for values in result.values():
         statuses[values["status"]] = statuses.get(values["status"], 0) + 1

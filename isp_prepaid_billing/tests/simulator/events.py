@@ -292,6 +292,8 @@ class EventApplier:
                 }
             )
         )
+        if line.is_reconciled:  # the company's reconciliation rules matched it
+            return f"transfer {amount} matched by a reconciliation rule"
         receivable = invoice.line_ids.filtered(
             lambda l: l.account_type == "asset_receivable" and not l.reconciled
         )

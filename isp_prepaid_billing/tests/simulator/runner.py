@@ -14,6 +14,7 @@ from freezegun import freeze_time
 
 from odoo import SUPERUSER_ID, api, fields
 from odoo.service.model import retrying
+from odoo.tools import SQL
 
 from .events import EventApplier, WorkerKilled, generate_day
 from .invariants import Violation, check_all
@@ -204,7 +205,12 @@ class Simulation:
         return tuple(handled)
 
     def kill_worker(self, day, fraction):
-        """A charge batch dies half-way: everything it did is rolled back."""
+        """A charge batch dies half-way: everything it did is rolled back.
+        Where the simulation commits, the batch runs on a connection of its
+        own that PostgreSQL terminates before it commits (a worker killed);
+        in the test suite it is rolled back to a savepoint."""
+        if self._commit:
+            return self.kill_worker_connection(day, fraction)
         before = self.fingerprint()
         Run = self.env["isp.billing.run"]
         company = self.world.companies[0]
@@ -229,6 +235,56 @@ class Simulation:
                 Violation("worker_killed", day, "charge batch", f"a killed batch left {before} -> {after}")
             ]
         return f"killed after {len(half)} of {len(pending)} customers, rolled back"
+
+    def kill_worker_connection(self, day, fraction):
+        self.commit()
+        before = self.fingerprint()
+        Run = self.env["isp.billing.run"]
+        company = self.world.companies[0]
+        pending = self.env["res.partner"].search(
+            Run._pending_domain("charge", company, day), order="id", limit=company.isp_batch_size
+        )
+        if not pending:
+            return "skipped: no batch due"
+        half = pending[: max(1, int(len(pending) * fraction))].ids
+        worked, killed, backend, errors = threading.Event(), threading.Event(), [], []
+        context = dict(self.env.context)
+
+        def worker():
+            try:
+                with self.env.registry.cursor() as cr:
+                    env = api.Environment(cr, SUPERUSER_ID, context)
+                    backend.append(env.execute_query(SQL("SELECT pg_backend_pid()"))[0][0])
+                    Worker = env["isp.billing.run"].with_company(company)
+                    Worker._scheduled_run(company, day)._run_job(
+                        "charge", env["res.partner"].browse(half)
+                    )
+                    env.flush_all()
+                    worked.set()
+                    killed.wait(60)
+                    cr.commit()  # the connection is gone: this fails
+            except Exception as error:  # noqa: BLE001 - the kill, expected
+                errors.append(error)
+            finally:
+                worked.set()
+
+        thread = threading.Thread(target=worker)
+        thread.start()
+        worked.wait(120)
+        if not backend or not thread.is_alive():
+            thread.join()
+            return [Violation("worker_killed", day, "charge batch", f"the batch failed first: {errors}")]
+        self.env.execute_query(SQL("SELECT pg_terminate_backend(%s)", backend[0]))
+        self.commit()
+        killed.set()
+        thread.join()
+        self.env.invalidate_all()
+        after = self.fingerprint()
+        if before != after:
+            return [
+                Violation("worker_killed", day, "charge batch", f"a killed worker left {before} -> {after}")
+            ]
+        return f"worker killed after {len(half)} of {len(pending)} customers, nothing kept"
 
     def fingerprint(self):
         """What a rolled-back batch must not change."""
@@ -276,8 +332,10 @@ class Simulation:
             "failed_on": fields.Date.to_string(self.day) if self.violations else None,
             "violations": [str(v) for v in self.violations],
             "tally": self.tally(),
+            # Each event with how it ended (for reading; a replay applies it again).
             "events": [
-                {key: value for key, value in event.items() if key != "outcome"}
+                {**event, "outcome": event["outcome"] if isinstance(event["outcome"], str)
+                 else [str(v) for v in event["outcome"]]}
                 for event in self.events
             ],
         }
@@ -289,8 +347,6 @@ class Simulation:
 
 
 def _sql(partner_ids):
-    from odoo.tools import SQL
-
     return SQL(
         """SELECT (SELECT COUNT(*) FROM account_move),
                   (SELECT COUNT(*) FROM isp_charge),
