@@ -213,13 +213,9 @@ class Simulation:
             return self.kill_worker_connection(day, fraction)
         before = self.fingerprint()
         Run = self.env["isp.billing.run"]
-        company = self.world.companies[0]
-        pending = self.env["res.partner"].search(
-            Run._pending_domain("charge", company, day), order="id", limit=company.isp_batch_size
-        )
+        company, pending, half = self.batch_due(day, fraction)
         if not pending:
             return "skipped: no batch due"
-        half = pending[: max(1, int(len(pending) * fraction))]
         try:
             with self.env.cr.savepoint():
                 run = Run.with_company(company)._scheduled_run(company, day)
@@ -236,17 +232,24 @@ class Simulation:
             ]
         return f"killed after {len(half)} of {len(pending)} customers, rolled back"
 
+    def batch_due(self, day, fraction):
+        """The first company's next charge batch of ``day`` and the part of it
+        a killed worker gets through."""
+        company = self.world.companies[0]
+        pending = self.env["res.partner"].search(
+            self.env["isp.billing.run"]._pending_domain("charge", company, day),
+            order="id",
+            limit=company.isp_batch_size,
+        )
+        return company, pending, pending[: max(1, int(len(pending) * fraction))]
+
     def kill_worker_connection(self, day, fraction):
         self.commit()
         before = self.fingerprint()
-        Run = self.env["isp.billing.run"]
-        company = self.world.companies[0]
-        pending = self.env["res.partner"].search(
-            Run._pending_domain("charge", company, day), order="id", limit=company.isp_batch_size
-        )
+        company, pending, half = self.batch_due(day, fraction)
         if not pending:
             return "skipped: no batch due"
-        half = pending[: max(1, int(len(pending) * fraction))].ids
+        half = half.ids
         worked, killed, backend, errors = threading.Event(), threading.Event(), [], []
         context = dict(self.env.context)
 
