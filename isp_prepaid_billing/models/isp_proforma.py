@@ -381,13 +381,19 @@ class IspProforma(models.Model):
         self.write(
             {"state": "paid", "payment_id": payment.id, "invoice_id": invoice.id}
         )
-        self.message_post(
-            body=_(
+        if invoice:
+            body = _(
                 "Paid by %(payment)s: tax invoice %(invoice)s issued.",
                 payment=payment.name,
                 invoice=invoice.name or "",
             )
-        )
+        else:
+            body = _(
+                "Paid by %(payment)s: its periods were charged otherwise or are past, "
+                "so the money stays on the balance.",
+                payment=payment.name,
+            )
+        self.message_post(body=body)
         return invoice
 
     def _isp_issue_invoice(self, date):

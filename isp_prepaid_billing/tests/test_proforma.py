@@ -187,6 +187,9 @@ class TestProforma(IspBillingCase):
             "April, not served, is not charged",
         )
         self.assertEqual(str(subscription.isp_charged_until), "2026-06-04")
+        april = self.proformas(customer).filtered(lambda p: p.state == "paid")
+        self.assertFalse(april.invoice_id)
+        self.assertIn("stays on the balance", " ".join(april.message_ids.mapped("body")))
         # 30 + 35 + 30 paid, March and 5 May - 4 June charged: 35 left.
         self.assertBalance(customer, 35.0)
         self.assertBalanceIsReceivable(customer)

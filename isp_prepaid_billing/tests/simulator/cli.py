@@ -66,8 +66,10 @@ def _check_reproduction(parser, path):
             data = json.load(handle)
     except (OSError, ValueError) as error:
         parser.error(f"cannot read the reproduction {path}: {error}")
+    if not isinstance(data, dict):
+        parser.error(f"{path} is not a reproduction written by simulate.sh")
     missing = [key for key in ("seed", "size", "days", "start", "events") if key not in data]
-    if not isinstance(data, dict) or missing:
+    if missing:
         parser.error(f"{path} is not a reproduction written by simulate.sh (missing {missing})")
 
 

@@ -265,9 +265,14 @@ class Simulation:
                     env.flush_all()
                     worked.set()
                     killed.wait(60)
-                    cr.commit()  # the connection is gone: this fails
-            except Exception as error:  # noqa: BLE001 - the kill, expected
-                errors.append(error)
+                    try:
+                        cr.commit()  # the connection is gone: this fails
+                    except Exception:  # noqa: BLE001 - the kill, expected
+                        return
+                    errors.append(RuntimeError("the killed worker's commit went through"))
+            except Exception as error:  # noqa: BLE001 - reported as a violation
+                if not killed.is_set():
+                    errors.append(error)
             finally:
                 worked.set()
 
@@ -277,10 +282,13 @@ class Simulation:
         if not backend or not thread.is_alive():
             thread.join()
             return [Violation("worker_killed", day, "charge batch", f"the batch failed first: {errors}")]
-        self.env.execute_query(SQL("SELECT pg_terminate_backend(%s)", backend[0]))
+        # Wait (up to 10 s) until the backend is gone.
+        self.env.execute_query(SQL("SELECT pg_terminate_backend(%s, 10000)", backend[0]))
         self.commit()
         killed.set()
         thread.join()
+        if errors:
+            return [Violation("worker_killed", day, "charge batch", f"the batch failed: {errors}")]
         self.env.invalidate_all()
         after = self.fingerprint()
         if before != after:
