@@ -432,8 +432,8 @@ class IspBillingEngine(models.AbstractModel):
     @api.model
     def _charge_proforma(self, proforma, date):
         """Charge the periods ``proforma`` lists (at the prices it showed) on
-        ``date``; periods a billing run charged already are not charged again.
-        Returns the tax invoice."""
+        ``date``; days charged already are not charged again. Returns the tax
+        invoice (empty when nothing was left to charge)."""
         periods = {}
         for line in proforma.line_ids:
             contract = line.contract_line_id.contract_id
@@ -447,37 +447,28 @@ class IspBillingEngine(models.AbstractModel):
                 ),
             )
             period.lines.append((line.contract_line_id, line.price_unit))
-        charged = (
-            self.env["isp.charge"]
-            .sudo()
-            .search(
-                [
-                    ("contract_id", "in", [p.contract.id for p in periods.values()]),
-                    ("period_start", "<=", max(p.end for p in periods.values())),
-                    ("period_end", ">=", min(p.start for p in periods.values())),
-                ]
-            )
-        )
-        # Only periods after the last one charged are charged, and none a charge
-        # overlaps: a customer who restarted from a payment day has those days
-        # charged already, and the days before the restart had no service. The
-        # proforma's money stays on the balance for the periods that follow.
+        # Only days not charged yet are charged, from the subscription's first
+        # uncharged day (the engine's own): a billing run may have charged the
+        # periods, or the customer restarted from a payment day and the days
+        # before it had no service. The money then stays on the balance.
         pending = [
-            period
-            for period in periods.values()
-            if not (
-                period.contract.isp_charged_until
-                and period.start <= period.contract.isp_charged_until
-            )
-            and not any(
-                charge.contract_id == period.contract
-                and charge.period_start <= period.end
-                and charge.period_end >= period.start
-                for charge in charged
-            )
+            period for period in periods.values()
+            if period.start >= period.contract._isp_next_start()
         ]
         if not pending:
-            return charged.move_id[:1]
+            # The tax invoice a billing run issued for them, if one did.
+            return (
+                self.env["isp.charge"]
+                .sudo()
+                .search(
+                    [
+                        ("contract_id", "in", [p.contract.id for p in periods.values()]),
+                        ("period_start", "<=", max(p.end for p in periods.values())),
+                        ("period_end", ">=", min(p.start for p in periods.values())),
+                    ]
+                )
+                .move_id[:1]
+            )
         plan = ChargePlan(
             partner=proforma.partner_id,
             date=date,
