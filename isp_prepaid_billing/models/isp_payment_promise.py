@@ -27,6 +27,7 @@ PROMISE_STATES = [
 # A promise longer than a year is no promise.
 MAX_PROMISE_DAYS = 365
 
+
 class IspPaymentPromise(models.Model):
     _name = "isp.payment.promise"
     _description = "Promise to pay"

@@ -122,11 +122,11 @@ class IspRefillCard(models.Model):
                 limit=1,
             )
         error = self._isp_redeem_error(card, company)
-        if mismatch and (not partner or (error and error[0] == "unknown")):
-            # A card that is used, disabled or expired says so whatever the
-            # number: it tells nothing about the number.
-            if not error or error[0] == "unknown":
-                error = ("unknown" if partner else "no_customer", mismatch)
+        # A card that is used, disabled or expired says so whatever the number:
+        # it tells nothing about the number.
+        wrong_code = error and error[0] == "unknown"
+        if mismatch and (wrong_code or (not partner and not error)):
+            error = ("unknown" if partner else "no_customer", mismatch)
         if error:
             Attempt._isp_log(partner, ip_address, card, error[0])
             _logger.warning(

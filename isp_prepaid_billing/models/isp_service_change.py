@@ -465,7 +465,6 @@ class IspServiceChange(models.Model):
             if not old:
                 raise UserError(_("This subscription has no plan to change."))
             self.line_id = old
-            self._isp_check_line_in_service()
             self.new_line_id = self._isp_new_line(replaces=old)
             old.isp_service_to = self.date - relativedelta(days=1)
         elif self.kind == "addon":

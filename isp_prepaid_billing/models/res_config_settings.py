@@ -251,7 +251,6 @@ class ResConfigSettings(models.TransientModel):
         "refill card limit. Empty: every visitor is known by their connection's address.",
     )
 
-
     @api.model_create_multi
     def create(self, vals_list):
         # Related fields are written to the company one by one, in the order of
