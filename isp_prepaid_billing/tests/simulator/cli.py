@@ -16,14 +16,13 @@ from .runner import Simulation, SimulationFailed, replay
 _logger = logging.getLogger(__name__)
 
 
-def main(env, seed, size, days, start, replay_file=None, out_dir=".", keep_going=False):
+def main(env, seed, size, days, start, reproduction=None, out_dir=".", keep_going=False):
+    """``reproduction``: the data of a reproduction file, to replay."""
     env = api.Environment(env.cr, SUPERUSER_ID, {})
     started = time.monotonic()
     try:
-        if replay_file:
-            with open(replay_file, encoding="utf-8") as handle:
-                data = json.load(handle)
-            simulation, result = replay(env, data, commit=env.cr.commit)
+        if reproduction:
+            simulation, result = replay(env, reproduction, commit=env.cr.commit)
         else:
             simulation = Simulation(
                 env, seed, size, days, start, commit=env.cr.commit, keep_going=keep_going,
@@ -60,7 +59,8 @@ def main(env, seed, size, days, start, replay_file=None, out_dir=".", keep_going
     return 0
 
 
-def _check_reproduction(parser, path):
+def _read_reproduction(parser, path):
+    """The data of the reproduction file ``path``; a usage error otherwise."""
     try:
         with open(path, encoding="utf-8") as handle:
             data = json.load(handle)
@@ -71,6 +71,7 @@ def _check_reproduction(parser, path):
     missing = [key for key in ("seed", "size", "days", "start", "events") if key not in data]
     if missing:
         parser.error(f"{path} is not a reproduction written by simulate.sh (missing {missing})")
+    return data
 
 
 def _print_progress(number, days, seconds):
@@ -103,9 +104,8 @@ def command_line(argv):
         datetime.date.fromisoformat(args.start)
     except ValueError:
         parser.error(f"--start {args.start!r} is not a date (YYYY-MM-DD)")
-    if args.replay:
-        _check_reproduction(parser, args.replay)
+    reproduction = _read_reproduction(parser, args.replay) if args.replay else None
     registry = odoo.modules.registry.Registry(args.database)
     with registry.cursor() as cr:
         env = api.Environment(cr, SUPERUSER_ID, {})
-        return main(env, args.seed, args.size, args.days, args.start, args.replay, args.out, args.keep_going)
+        return main(env, args.seed, args.size, args.days, args.start, reproduction, args.out, args.keep_going)

@@ -205,32 +205,27 @@ class Simulation:
         return tuple(handled)
 
     def kill_worker(self, day, fraction):
-        """A charge batch dies half-way: everything it did is rolled back.
-        Where the simulation commits, the batch runs on a connection of its
-        own that PostgreSQL terminates before it commits (a worker killed);
-        in the test suite it is rolled back to a savepoint."""
+        """A charge batch dies half-way: nothing it did may stay. Where the
+        simulation commits, the batch runs on a connection of its own that
+        PostgreSQL terminates before it commits (a worker killed); in the
+        test suite it is rolled back to a savepoint."""
         if self._commit:
-            return self.kill_worker_connection(day, fraction)
+            self.commit()
         before = self.fingerprint()
-        Run = self.env["isp.billing.run"]
         company, pending, half = self.batch_due(day, fraction)
         if not pending:
             return "skipped: no batch due"
-        try:
-            with self.env.cr.savepoint():
-                run = Run.with_company(company)._scheduled_run(company, day)
-                run._run_job("charge", half)
-                self.env.flush_all()
-                raise WorkerKilled()
-        except WorkerKilled:
-            pass
+        kill = self._kill_on_connection if self._commit else self._kill_in_savepoint
+        errors = kill(company, day, half)
+        if errors:
+            return [Violation("worker_killed", day, "charge batch", f"the batch failed: {errors}")]
         self.env.invalidate_all()
         after = self.fingerprint()
         if before != after:
             return [
-                Violation("worker_killed", day, "charge batch", f"a killed batch left {before} -> {after}")
+                Violation("worker_killed", day, "charge batch", f"a killed worker left {before} -> {after}")
             ]
-        return f"killed after {len(half)} of {len(pending)} customers, rolled back"
+        return f"worker killed after {len(half)} of {len(pending)} customers, nothing kept"
 
     def batch_due(self, day, fraction):
         """The first company's next charge batch of ``day`` and the part of it
@@ -243,13 +238,20 @@ class Simulation:
         )
         return company, pending, pending[: max(1, int(len(pending) * fraction))]
 
-    def kill_worker_connection(self, day, fraction):
-        self.commit()
-        before = self.fingerprint()
-        company, pending, half = self.batch_due(day, fraction)
-        if not pending:
-            return "skipped: no batch due"
-        half = half.ids
+    def _kill_in_savepoint(self, company, day, partners):
+        try:
+            with self.env.cr.savepoint():
+                run = self.env["isp.billing.run"].with_company(company)._scheduled_run(company, day)
+                run._run_job("charge", partners)
+                self.env.flush_all()
+                raise WorkerKilled()
+        except WorkerKilled:
+            pass
+        return []
+
+    def _kill_on_connection(self, company, day, partners):
+        """Errors of the batch other than its being killed."""
+        partner_ids = partners.ids
         worked, killed, backend, errors = threading.Event(), threading.Event(), [], []
         context = dict(self.env.context)
 
@@ -260,7 +262,7 @@ class Simulation:
                     backend.append(env.execute_query(SQL("SELECT pg_backend_pid()"))[0][0])
                     Worker = env["isp.billing.run"].with_company(company)
                     Worker._scheduled_run(company, day)._run_job(
-                        "charge", env["res.partner"].browse(half)
+                        "charge", env["res.partner"].browse(partner_ids)
                     )
                     env.flush_all()
                     worked.set()
@@ -281,21 +283,13 @@ class Simulation:
         worked.wait(120)
         if not backend or not thread.is_alive():
             thread.join()
-            return [Violation("worker_killed", day, "charge batch", f"the batch failed first: {errors}")]
+            return errors or [RuntimeError("the worker ended before it was killed")]
         # Wait (up to 10 s) until the backend is gone.
         self.env.execute_query(SQL("SELECT pg_terminate_backend(%s, 10000)", backend[0]))
         self.commit()
         killed.set()
         thread.join()
-        if errors:
-            return [Violation("worker_killed", day, "charge batch", f"the batch failed: {errors}")]
-        self.env.invalidate_all()
-        after = self.fingerprint()
-        if before != after:
-            return [
-                Violation("worker_killed", day, "charge batch", f"a killed worker left {before} -> {after}")
-            ]
-        return f"worker killed after {len(half)} of {len(pending)} customers, nothing kept"
+        return errors
 
     def fingerprint(self):
         """What a rolled-back batch must not change."""
